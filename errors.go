@@ -53,7 +53,9 @@ type problem struct {
 
 func (p *problem) Error() string { return http.StatusText(p.status) }
 
-func newProblem(status int) *problem { return &problem{status: status, detail: http.StatusText(status)} }
+func newProblem(status int) *problem {
+	return &problem{status: status, detail: http.StatusText(status)}
+}
 
 func codeProblem(code string) *problem { return &problem{status: http.StatusBadRequest, detail: code} }
 
