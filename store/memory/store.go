@@ -72,7 +72,10 @@ func (s *Store[U]) GetByEmail(_ context.Context, email string) (U, error) {
 	key := user.EmailKey(email)
 	s.mu.RLock()
 	id, ok := s.byEmail[key]
-	e := s.byID[id]
+	var e entry[U]
+	if ok {
+		e, ok = s.byID[id]
+	}
 	s.mu.RUnlock()
 	if !ok {
 		var zero U
