@@ -27,11 +27,6 @@ const (
 	maxListedRunes = 5
 )
 
-// specialUseDomains are the names refused, with every name under them
-// (RFC 6761, RFC 6762, RFC 7686): they are never globally deliverable.
-// example.com and friends are deliberately absent, as in email-validator.
-var specialUseDomains = [...]string{"arpa", "invalid", "local", "localhost", "onion", "test"}
-
 // InvalidEmailError reports an e-mail address NormalizeEmail refused.
 // Reason is a short English sentence for the end user; it completes the
 // sentence "value is not a valid email address: <Reason>" and names at most
@@ -204,23 +199,33 @@ func normalizeDomain(domain string) (string, error) {
 		if n := len(label) - maxLabelLength; n > 0 {
 			return "", invalidEmail("After the @-sign, periods cannot be separated by so many characters %s.", tooMany(label, n))
 		}
-		if label == "" || label[0] == '-' || label[len(label)-1] == '-' || strings.IndexFunc(label, func(r rune) bool { return !isLDH(r) || 'A' <= r && r <= 'Z' }) >= 0 {
+		if !isHostLabel(label) { // the conversion above should prevent it
 			return "", invalidEmail("The part after the @-sign is not a valid internationalized domain name.")
 		}
 	}
-	for _, d := range specialUseDomains {
-		if ascii == d || strings.HasSuffix(ascii, "."+d) {
-			return "", invalidEmail("The domain name %s is a special-use or reserved name that cannot be used with email.", ascii)
-		}
+	tld := ascii[strings.LastIndexByte(ascii, '.')+1:]
+	if isSpecialUse(tld) {
+		return "", invalidEmail("The domain name %s is a special-use or reserved name that cannot be used with email.", ascii)
 	}
-	dot := strings.LastIndexByte(ascii, '.')
-	if dot < 0 {
+	if tld == ascii {
 		return "", invalidEmail("The part after the @-sign is not valid. It should have a period.")
 	}
-	if strings.IndexFunc(ascii[dot+1:], func(r rune) bool { return r < '0' || r > '9' }) < 0 {
+	if strings.IndexFunc(tld, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
 		return "", invalidEmail("The part after the @-sign is not valid. It is not within a valid top-level domain.")
 	}
 	return ascii, nil
+}
+
+// isSpecialUse reports whether a domain under the top-level domain tld is a
+// special-use name that is never globally deliverable (RFC 6761, RFC 6762,
+// RFC 7686, RFC 3172). The example domains are deliberately absent, as in
+// email-validator: RFC 6761 asks applications not to treat them specially.
+func isSpecialUse(tld string) bool {
+	switch tld {
+	case "arpa", "invalid", "local", "localhost", "onion", "test":
+		return true
+	}
+	return false
 }
 
 // checkDomainPunctuation enforces the placement of dots and hyphens in a
@@ -290,6 +295,13 @@ func isAtext(r rune) bool {
 // isLDH reports whether the ASCII rune r may appear in a host name label
 // (RFC 952, RFC 1123 2.1).
 func isLDH(r rune) bool { return isAlnum(r) || r == '-' }
+
+// isHostLabel reports whether label is a lower-case LDH label: letters,
+// digits and inner hyphens (RFC 952, RFC 1123 2.1).
+func isHostLabel(label string) bool {
+	return label != "" && label[0] != '-' && label[len(label)-1] != '-' &&
+		strings.IndexFunc(label, func(r rune) bool { return !isLDH(r) || 'A' <= r && r <= 'Z' }) < 0
+}
 
 func isAlnum(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
