@@ -4,5 +4,6 @@ go 1.26.0
 
 require (
 	github.com/google/uuid v1.6.0
+	golang.org/x/net v0.62.0
 	golang.org/x/text v0.44.0
 )
