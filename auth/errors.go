@@ -22,9 +22,9 @@ var (
 // It matches ErrBusy with errors.Is. An HTTP layer answers 503 with a
 // Retry-After header taken from RetryAfter.
 type BusyError struct {
-	// RetryAfter is a whole number of seconds, at least one: the hasher's
-	// MaxWait rounded up, the time by which today's queue has been served
-	// or refused.
+	// RetryAfter is the hasher's MaxWait rounded up to whole seconds (at
+	// least one): by then every caller queued now has been served or
+	// refused.
 	RetryAfter time.Duration
 }
 

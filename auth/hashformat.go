@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -67,9 +68,8 @@ func parseHash(encoded string, l Limits) (*storedHash, error) {
 func parseArgon2(encoded string, l Limits) (*storedHash, error) {
 	// Longest acceptable string under l; anything longer is refused before
 	// it is split.
-	maxLen := 64 + base64.RawStdEncoding.EncodedLen(int(l.MaxSaltLength)) +
-		base64.RawStdEncoding.EncodedLen(int(l.MaxKeyLength))
-	if len(encoded) > maxLen {
+	maxLen := 64 + base64Len(l.MaxSaltLength) + base64Len(l.MaxKeyLength)
+	if uint64(len(encoded)) > maxLen {
 		return nil, malformed("too long")
 	}
 	rest := encoded[1:] // drop the leading '$'
@@ -127,6 +127,9 @@ func parseArgon2(encoded string, l Limits) (*storedHash, error) {
 	return h, nil
 }
 
+// base64Len is the length of n bytes in unpadded base64.
+func base64Len(n uint32) uint64 { return (uint64(n)*8 + 5) / 6 }
+
 // decimalField parses "<prefix><n>" where n is a canonical decimal (no sign,
 // no leading zero, at most ten digits).
 func decimalField(s, prefix string) (uint64, bool) {
@@ -151,11 +154,11 @@ func decimalField(s, prefix string) (uint64, bool) {
 func canonicalBase64(s string, minLen, maxLen uint32) ([]byte, error) {
 	enc := base64.RawStdEncoding
 	if n := uint64(len(s)) * 6 / 8; n < uint64(minLen) || n > uint64(maxLen) {
-		return nil, fmt.Errorf("length out of bounds")
+		return nil, errors.New("length out of bounds")
 	}
 	b, err := enc.Strict().DecodeString(s)
 	if err != nil || enc.EncodeToString(b) != s {
-		return nil, fmt.Errorf("not canonical unpadded base64")
+		return nil, errors.New("not canonical unpadded base64")
 	}
 	return b, nil
 }
