@@ -67,7 +67,7 @@ func fixtureHash(t testing.TB, id string) hashRow {
 
 // TestVerifyFastAPIUsersHashes runs every FastAPI Users hash through a
 // hasher configured as FastAPI Users is. We agree with FastAPI Users except
-// where CONTRACT.md says ours: argon2i hashes verify (FastAPI Users fails
+// where we deliberately do better: argon2i hashes verify (FastAPI Users fails
 // with a 500), argon2d is malformed (Go has no argon2d), and a password over
 // 72 bytes never matches a bcrypt hash (FastAPI Users compares 72 bytes).
 func TestVerifyFastAPIUsersHashes(t *testing.T) {

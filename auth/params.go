@@ -71,10 +71,10 @@ func (p Argon2Params) validate() error {
 
 // Limits bound the parameters read from a stored hash, so that a planted or
 // corrupted hash cannot make a login allocate gigabytes or spin for minutes
-// (SECURITY.md "Passwords"; OWASP Password Storage Cheat Sheet). A hash
-// outside them is ErrMalformedHash before any work is done. Each zero field
-// takes its default; the defaults admit FastAPI Users' and OWASP's
-// parameters with room to spare.
+// (OWASP Password Storage Cheat Sheet). A hash outside them is
+// ErrMalformedHash before any work is done. Each zero field takes its
+// default; the defaults admit FastAPI Users' and OWASP's parameters with
+// room to spare.
 type Limits struct {
 	// MaxMemory is the largest argon2 memory cost in KiB. Default 262144
 	// (256 MiB). The pool's memory use is at most Concurrency times this.

@@ -8,9 +8,9 @@ import (
 
 // pool bounds the hashing done at once: a caller holds one of its slots for
 // the length of one key derivation. Memory is therefore at most the number
-// of slots times the memory of one hash, whatever the load (SECURITY.md
-// "Passwords": a flood of logins queues or is refused, never exhausts
-// memory).
+// of slots times the memory of one hash, whatever the load: a flood of
+// logins queues or is refused, it never exhausts memory (OWASP Denial of
+// Service Cheat Sheet).
 type pool struct {
 	slots    chan struct{}
 	maxWait  time.Duration
