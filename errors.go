@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/user"
@@ -47,8 +49,9 @@ const (
 
 // problem is an HTTP error answer in the contract's format.
 type problem struct {
-	status int
-	detail any // a string code or reason phrase, a {"code","reason"} object, or a list of validation errors
+	status     int
+	detail     any           // a string code or reason phrase, a {"code","reason"} object, or a list of validation errors
+	retryAfter time.Duration // for 503
 }
 
 func (p *problem) Error() string { return http.StatusText(p.status) }
@@ -75,6 +78,7 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *pro
 	}
 	var pw *user.InvalidPasswordError
 	var rej *user.RejectedError
+	var badEmail *user.InvalidEmailError
 	switch {
 	case errors.Is(err, ErrUnauthorized):
 		return newProblem(http.StatusUnauthorized)
@@ -88,6 +92,11 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *pro
 		return &problem{status: http.StatusBadRequest, detail: codeReason{Code: code, Reason: pw.Reason}}
 	case errors.As(err, &rej):
 		return codeProblem(rej.Code)
+	case errors.As(err, &badEmail):
+		return unprocessable(validationError{
+			Type: "value_error", Loc: []any{"body", "email"},
+			Msg: "value is not a valid email address: " + badEmail.Reason, Ctx: map[string]any{"reason": badEmail.Reason},
+		})
 	case errors.Is(err, user.ErrAlreadyExists) && op == opRegister:
 		return codeProblem(codeRegisterUserAlreadyExists)
 	case errors.Is(err, user.ErrAlreadyExists) && op == opUpdate:
@@ -99,11 +108,22 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *pro
 	case errors.Is(err, user.ErrNotFound):
 		return newProblem(http.StatusNotFound)
 	case errors.Is(err, auth.ErrBusy):
-		return newProblem(http.StatusServiceUnavailable)
+		// The hashing pool is saturated: tell the client when to come back
+		// rather than queueing without bound (OWASP Denial of Service Cheat
+		// Sheet).
+		p := newProblem(http.StatusServiceUnavailable)
+		p.retryAfter = time.Second
+		var busy *auth.BusyError
+		if errors.As(err, &busy) && busy.RetryAfter > p.retryAfter {
+			p.retryAfter = busy.RetryAfter
+		}
+		return p
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// The client went away or the host's deadline passed; nobody reads
 		// this answer, but it must not look like our failure.
-		return newProblem(http.StatusServiceUnavailable)
+		p := newProblem(http.StatusServiceUnavailable)
+		p.retryAfter = time.Second
+		return p
 	}
 	a.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
@@ -117,7 +137,7 @@ func (a *UsersAuth[U]) writeError(w http.ResponseWriter, r *http.Request, op ope
 
 func writeProblem(w http.ResponseWriter, p *problem) {
 	if p.status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "2")
+		w.Header().Set("Retry-After", strconv.Itoa(int(p.retryAfter.Round(time.Second)/time.Second)))
 	}
 	body, err := json.Marshal(struct {
 		Detail any `json:"detail"`

@@ -64,10 +64,10 @@ func newFastHasher(t testing.TB, params auth.Argon2Params) *countingHasher {
 }
 
 type testApp[U user.Model] struct {
-	t       testing.TB
-	ua      *UsersAuth[U]
-	store   *memory.Store[U]
-	hasher  *countingHasher
+	t         testing.TB
+	ua        *UsersAuth[U]
+	store     *memory.Store[U]
+	hasher    *countingHasher
 	handler   http.Handler
 	logWriter *lockedWriter
 }

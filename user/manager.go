@@ -90,8 +90,8 @@ func (m *Manager[U]) ValidatePassword(ctx context.Context, password string, u U)
 	return nil
 }
 
-// Create registers u with the given password. u.Email must be normalised
-// (NormalizeEmail). With safe set, as on the public registration route, the
+// Create registers u with the given password. u.Email is normalised
+// (NormalizeEmail; an *InvalidEmailError when it is not an address). With safe set, as on the public registration route, the
 // id is generated and the flags take their defaults (active, not superuser,
 // not verified) whatever u holds; without it u's flags are kept and an id is
 // generated only if u has none.
@@ -101,6 +101,11 @@ func (m *Manager[U]) ValidatePassword(ctx context.Context, password string, u U)
 func (m *Manager[U]) Create(ctx context.Context, u U, password string, safe bool) (U, error) {
 	var zero U
 	b := u.UserBase()
+	email, err := NormalizeEmail(b.Email)
+	if err != nil {
+		return zero, err
+	}
+	b.Email = email
 	if safe {
 		b.ID = uuid.Nil
 		b.IsActive, b.IsSuperuser, b.IsVerified = true, false, false
@@ -108,11 +113,9 @@ func (m *Manager[U]) Create(ctx context.Context, u U, password string, safe bool
 	if err := m.ValidatePassword(ctx, password, u); err != nil {
 		return zero, err
 	}
-	hash, err := m.hasher.Hash(ctx, password)
-	if err != nil {
+	if b.HashedPassword, err = m.hasher.Hash(ctx, password); err != nil {
 		return zero, err
 	}
-	b.HashedPassword = hash
 	if b.ID == uuid.Nil {
 		if b.ID, err = uuid.NewRandomFromReader(m.rand); err != nil {
 			return zero, fmt.Errorf("user: new id: %w", err)
@@ -155,7 +158,12 @@ func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (
 	b := u.UserBase()
 	ok, rehash, err := m.hasher.Verify(ctx, password, b.HashedPassword)
 	if errors.Is(err, auth.ErrMalformedHash) {
-		m.log.LogAttrs(ctx, slog.LevelError, "login failed: stored password hash is unusable", slog.String("user_id", b.ID.String()))
+		m.log.LogAttrs(ctx, slog.LevelError, "login failed: stored password hash is unusable", slog.String("user_id", b.ID.String()), slog.String("error", err.Error()))
+		// An unusable hash is refused before any hashing; spend the usual
+		// cost so that timing does not single this account out.
+		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
+			return zero, err
+		}
 		return zero, ErrInvalidCredentials
 	}
 	if err != nil {
@@ -211,7 +219,7 @@ func (m *Manager[U]) AfterLogin(ctx context.Context, u U) {
 
 // Update is a change to a user. Nil fields are left alone.
 type Update struct {
-	// Email is the new address, normalised (NormalizeEmail).
+	// Email is the new address; Update normalises it (NormalizeEmail).
 	Email *string
 	// Password is the new password in clear; it is validated and hashed.
 	Password *string
@@ -232,6 +240,13 @@ type Update struct {
 func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U, error) {
 	var zero U
 	id := u.UserBase().ID
+	if upd.Email != nil {
+		email, err := NormalizeEmail(*upd.Email)
+		if err != nil {
+			return zero, err
+		}
+		upd.Email = &email
+	}
 	var hash string
 	if upd.Password != nil {
 		if err := m.ValidatePassword(ctx, *upd.Password, u); err != nil {
