@@ -6,3 +6,5 @@ require (
 	github.com/google/uuid v1.6.0
 	golang.org/x/text v0.44.0
 )
+
+require github.com/golang-jwt/jwt/v5 v5.3.1
