@@ -274,6 +274,7 @@ func FuzzPurposeTokenParse(f *testing.F) {
 			f.Add(row.Token)
 		}
 	}
+	f.Add(loadPurposeFixture(f, "reset_tokens.json").Tokens[0].Token + "\r\n")
 	f.Add("")
 	f.Add("..")
 	f.Add("e30.e30.")

@@ -24,6 +24,7 @@ func FuzzReadToken(f *testing.F) {
 	f.Add("")
 	f.Add("..")
 	f.Add(fx.row(f, "hs256-valid-2100").Token + "=")
+	f.Add(fx.row(f, "hs256-valid-2100").Token + "\n") // base64 skips line breaks: must still fail
 	cached := fx.strategy(f, "hs256", fixedNow(fixtureNow), 16)
 	uncached := fx.strategy(f, "hs256", fixedNow(fixtureNow), -1)
 	ctx := context.Background()
