@@ -143,7 +143,9 @@ func parseObject(body []byte) (map[string]json.RawMessage, bool, error) {
 	if err := dec.Decode(&v); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return nil, false, jsonInvalid(syn.Offset, syntaxReason(syn))
+			// encoding/json counts the bytes read including the offending
+			// one; the contract (like Python's json) gives its position.
+			return nil, false, jsonInvalid(max(syn.Offset-1, 0), syntaxReason(syn))
 		}
 		return nil, false, jsonInvalid(int64(len(body)), "Expecting value")
 	}
@@ -169,7 +171,10 @@ func parseObject(body []byte) (map[string]json.RawMessage, bool, error) {
 			return nil, false, jsonInvalid(od.InputOffset(), "Expecting value")
 		}
 		if _, dup := obj[key]; dup {
-			return nil, false, jsonInvalid(start, fmt.Sprintf("Duplicate key %q", key))
+			// start is where the previous member ended; the key begins at
+			// the next quote.
+			at := start + int64(bytes.IndexByte(v[start:], '"'))
+			return nil, false, jsonInvalid(at, fmt.Sprintf("Duplicate key %q", key))
 		}
 		obj[key] = raw
 	}

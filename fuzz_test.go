@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/usersauth/usersauth/user"
 )
 
 // FuzzParseObject: the strict body parser never panics, accepts only valid
@@ -34,10 +36,19 @@ func FuzzParseObject(f *testing.F) {
 	})
 }
 
+// profile is a host type with optional fields of several kinds.
+type profile struct {
+	user.Base
+	Nickname string   `json:"nickname"`
+	Age      *int     `json:"age"`
+	Tags     []string `json:"tags"`
+	Plan     string   `json:"plan" usersauth:"superuser"`
+}
+
 // FuzzRoutes: arbitrary bodies to the JSON and form routes never panic and
 // always answer in the contract's JSON.
 func FuzzRoutes(f *testing.F) {
-	ta := newApp[*member](f, nil)
+	ta := newApp[*profile](f, nil)
 	ta.register("king.arthur@camelot.bt", "guinevere")
 	token := ta.login("king.arthur@camelot.bt", "guinevere")
 	f.Add(uint8(0), "application/json", `{"email":"a@camelot.bt","password":"guinevere","nickname":"x"}`)

@@ -54,6 +54,11 @@ func TestLoginWithFastAPIUsersHashes(t *testing.T) {
 			case h.Scheme == "bcrypt" && len(h.Password) > 72:
 				want = false // ours: a bcrypt hash never matches more than 72 bytes
 			}
+			if h.Password == "" {
+				// An empty form field is a missing one (422), for FastAPI
+				// Users too: such an account cannot log in by form.
+				return
+			}
 			ta := newUserApp(t, nil)
 			u := &user.User{Base: user.Base{ID: uuid.New(), Email: "king.arthur@camelot.bt", HashedPassword: h.Hash, IsActive: true}}
 			if err := ta.store.Create(context.Background(), u); err != nil {

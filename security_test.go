@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -149,9 +150,9 @@ func TestNewRefusesBadUserTypes(t *testing.T) {
 			t.Errorf("%s: New accepted it", name)
 		}
 	}
-	_, err := New(Options[*reserved]{Store: newApp[*reserved](t, nil).store, Secret: testSecret, Backends: testBackends()})
+	_, err := New(Options[*reserved]{Store: memory.New[*reserved](), Secret: testSecret, Backends: testBackends()})
 	check("reserved name", err)
-	_, err = New(Options[*badTag]{Store: newApp[*badTag](t, nil).store, Secret: testSecret, Backends: testBackends()})
+	_, err = New(Options[*badTag]{Store: memory.New[*badTag](), Secret: testSecret, Backends: testBackends()})
 	check("unknown tag option", err)
 }
 
