@@ -20,9 +20,11 @@ const (
 	// HasherOptions.MaxWait is zero.
 	DefaultMaxWait = 5 * time.Second
 	// DefaultQueuePerSlot times Concurrency is the queue length when
-	// HasherOptions.MaxQueue is zero. With hashes of some 50 ms, a full
-	// queue is served in about a second.
-	DefaultQueuePerSlot = 16
+	// HasherOptions.MaxQueue is zero. With OWASP parameters (some 20 to
+	// 50 ms a hash) a full queue is served within DefaultMaxWait, so a
+	// burst of logins queues instead of failing, and only a flood beyond
+	// what the wait can absorb is refused at once.
+	DefaultQueuePerSlot = 128
 )
 
 // HasherOptions configure NewPasswordHasher. The zero value gives OWASP's
