@@ -43,20 +43,31 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 // /users/me and /users/{id}. Unknown paths under it answer 404 and unknown
 // methods 405, in JSON.
 func (a *UsersAuth[U]) Handler() http.Handler {
+	return a.newRouter(a.allRoutes())
+}
+
+func (a *UsersAuth[U]) allRoutes() []route {
 	routes := a.registerRoutes("/auth")
 	for i := range a.backends {
 		routes = append(routes, a.authRoutes("/auth/"+a.backends[i].Name, &a.backends[i])...)
 	}
-	routes = append(routes, a.usersRoutes("/users")...)
-	return a.newRouter(routes)
+	return append(routes, a.usersRoutes("/users")...)
 }
 
-// Mount registers Handler on mux under /auth/ and /users/. The host's own
-// more specific patterns (say, GET /users/me/avatar) still win.
+// Mount registers every route of Handler on mux, at its default path, plus
+// catch-alls under /auth/ and /users/ that answer unknown paths 404 and
+// unknown methods 405 in JSON. The routes are registered one by one rather
+// than behind a prefix, so a request is matched once, by the host's mux; the
+// host's own more specific patterns (say, GET /users/me/avatar) still win.
 func (a *UsersAuth[U]) Mount(mux *http.ServeMux) {
-	h := a.Handler()
-	mux.Handle("/auth/", h)
-	mux.Handle("/users/", h)
+	routes := a.allRoutes()
+	rt := a.newRouter(routes)
+	for _, r := range routes {
+		mux.Handle(r.method+" "+r.path, rt.guard(r.handler))
+	}
+	unmatched := rt.guard(rt.unmatched)
+	mux.Handle("/auth/", unmatched)
+	mux.Handle("/users/", unmatched)
 }
 
 // RegisterHandler returns the register router alone: POST /register. Mount
@@ -91,7 +102,7 @@ type router struct {
 	log *slog.Logger
 }
 
-func (a *UsersAuth[U]) newRouter(routes []route) http.Handler {
+func (a *UsersAuth[U]) newRouter(routes []route) *router {
 	rt := &router{mux: http.NewServeMux(), log: a.log}
 	for _, r := range routes {
 		rt.mux.HandleFunc(r.method+" "+r.path, r.handler)
@@ -101,24 +112,37 @@ func (a *UsersAuth[U]) newRouter(routes []route) http.Handler {
 }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer func() {
-		p := recover()
-		if p == nil {
-			return
-		}
-		if p == http.ErrAbortHandler {
-			panic(p)
-		}
-		// The panic value may hold anything, secrets included; only runtime
-		// errors (nil dereference, index out of range) are safe to log.
-		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("stack", string(debug.Stack()))}
-		if re, ok := p.(runtime.Error); ok {
-			attrs = append(attrs, slog.String("error", re.Error()))
-		}
-		rt.log.LogAttrs(r.Context(), slog.LevelError, "panic serving request", attrs...)
-		writeProblem(w, newProblem(http.StatusInternalServerError))
-	}()
+	defer rt.recover(w, r)
 	rt.mux.ServeHTTP(w, r)
+}
+
+// guard wraps a handler mounted on a host's mux with the panic recovery the
+// router gives its own routes.
+func (rt *router) guard(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer rt.recover(w, r)
+		h(w, r)
+	})
+}
+
+// recover turns a panic into a 500 in the contract's format, so the client
+// gets an answer rather than a dropped connection, and logs it.
+func (rt *router) recover(w http.ResponseWriter, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	// The panic value may hold anything, secrets included; only runtime
+	// errors (nil dereference, index out of range) are safe to log.
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("stack", string(debug.Stack()))}
+	if re, ok := p.(runtime.Error); ok {
+		attrs = append(attrs, slog.String("error", re.Error()))
+	}
+	rt.log.LogAttrs(r.Context(), slog.LevelError, "panic serving request", attrs...)
+	writeProblem(w, newProblem(http.StatusInternalServerError))
 }
 
 var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
