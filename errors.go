@@ -32,6 +32,10 @@ const (
 	codeLoginUserNotVerified         = "LOGIN_USER_NOT_VERIFIED"
 	codeUpdateUserEmailAlreadyExists = "UPDATE_USER_EMAIL_ALREADY_EXISTS"
 	codeUpdateUserInvalidPassword    = "UPDATE_USER_INVALID_PASSWORD"
+	codeResetPasswordBadToken        = "RESET_PASSWORD_BAD_TOKEN"
+	codeResetPasswordInvalidPassword = "RESET_PASSWORD_INVALID_PASSWORD"
+	codeVerifyUserBadToken           = "VERIFY_USER_BAD_TOKEN"
+	codeVerifyUserAlreadyVerified    = "VERIFY_USER_ALREADY_VERIFIED"
 )
 
 // operation names the route an error comes from: one domain error maps to
@@ -45,6 +49,7 @@ const (
 	opRegister
 	opLogin
 	opUpdate
+	opReset
 )
 
 // problem is an HTTP error answer in the contract's format.
@@ -86,8 +91,11 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *pro
 		return newProblem(http.StatusForbidden)
 	case errors.As(err, &pw):
 		code := codeUpdateUserInvalidPassword
-		if op == opRegister {
+		switch op {
+		case opRegister:
 			code = codeRegisterInvalidPassword
+		case opReset:
+			code = codeResetPasswordInvalidPassword
 		}
 		return &problem{status: http.StatusBadRequest, detail: codeReason{Code: code, Reason: pw.Reason}}
 	case errors.As(err, &rej):
@@ -105,6 +113,12 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *pro
 		return codeProblem(codeLoginBadCredentials)
 	case errors.Is(err, user.ErrNotVerified):
 		return codeProblem(codeLoginUserNotVerified)
+	case errors.Is(err, user.ErrBadResetToken):
+		return codeProblem(codeResetPasswordBadToken)
+	case errors.Is(err, user.ErrBadVerifyToken):
+		return codeProblem(codeVerifyUserBadToken)
+	case errors.Is(err, user.ErrAlreadyVerified):
+		return codeProblem(codeVerifyUserAlreadyVerified)
 	case errors.Is(err, user.ErrNotFound):
 		return newProblem(http.StatusNotFound)
 	case errors.Is(err, auth.ErrBusy):

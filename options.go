@@ -3,6 +3,7 @@ package usersauth
 import (
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/user"
@@ -62,4 +63,19 @@ type Options[U user.Model] struct {
 	// Rand is the source of randomness for ids and tokens. Nil means
 	// crypto/rand.
 	Rand io.Reader
+
+	// ResetPasswordTokenSecret signs password-reset tokens; nil means
+	// Secret. ResetPasswordTokenLifetime is their lifetime; zero means an
+	// hour. Give the secret FastAPI Users used to keep its tokens valid.
+	ResetPasswordTokenSecret   []byte
+	ResetPasswordTokenLifetime time.Duration
+
+	// VerificationTokenSecret signs e-mail verification tokens; nil means
+	// Secret. VerificationTokenLifetime is their lifetime; zero means an
+	// hour.
+	VerificationTokenSecret   []byte
+	VerificationTokenLifetime time.Duration
+
+	// Now is the clock of the purpose tokens. Nil means time.Now.
+	Now func() time.Time
 }

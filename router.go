@@ -21,6 +21,20 @@ func (a *UsersAuth[U]) registerRoutes(prefix string) []route {
 	return []route{{http.MethodPost, prefix + "/register", a.handleRegister}}
 }
 
+func (a *UsersAuth[U]) resetRoutes(prefix string) []route {
+	return []route{
+		{http.MethodPost, prefix + "/forgot-password", a.handleForgotPassword},
+		{http.MethodPost, prefix + "/reset-password", a.handleResetPassword},
+	}
+}
+
+func (a *UsersAuth[U]) verifyRoutes(prefix string) []route {
+	return []route{
+		{http.MethodPost, prefix + "/request-verify-token", a.handleRequestVerify},
+		{http.MethodPost, prefix + "/verify", a.handleVerify},
+	}
+}
+
 func (a *UsersAuth[U]) authRoutes(prefix string, be *backend.Backend) []route {
 	return []route{
 		{http.MethodPost, prefix + "/login", a.loginHandler(be)},
@@ -39,8 +53,9 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 }
 
 // Handler returns every route of the contract at its default path:
-// /auth/register, /auth/{backend}/login and /logout for each backend, and
-// /users/me and /users/{id}. Unknown paths under it answer 404 and unknown
+// /auth/register, /auth/forgot-password, /auth/reset-password,
+// /auth/request-verify-token, /auth/verify, /auth/{backend}/login and
+// /logout for each backend, and /users/me and /users/{id}. Unknown paths under it answer 404 and unknown
 // methods 405, in JSON.
 func (a *UsersAuth[U]) Handler() http.Handler {
 	return a.newRouter(a.allRoutes())
@@ -48,6 +63,8 @@ func (a *UsersAuth[U]) Handler() http.Handler {
 
 func (a *UsersAuth[U]) allRoutes() []route {
 	routes := a.registerRoutes("/auth")
+	routes = append(routes, a.resetRoutes("/auth")...)
+	routes = append(routes, a.verifyRoutes("/auth")...)
 	for i := range a.backends {
 		routes = append(routes, a.authRoutes("/auth/"+a.backends[i].Name, &a.backends[i])...)
 	}
@@ -75,6 +92,20 @@ func (a *UsersAuth[U]) Mount(mux *http.ServeMux) {
 // mux.Handle("/auth/", http.StripPrefix("/auth", ua.RegisterHandler())).
 func (a *UsersAuth[U]) RegisterHandler() http.Handler {
 	return a.newRouter(a.registerRoutes(""))
+}
+
+// ResetPasswordHandler returns the reset-password router alone: POST
+// /forgot-password and POST /reset-password, to mount under a prefix of your
+// choice.
+func (a *UsersAuth[U]) ResetPasswordHandler() http.Handler {
+	return a.newRouter(a.resetRoutes(""))
+}
+
+// VerifyHandler returns the verification router alone: POST
+// /request-verify-token and POST /verify, to mount under a prefix of your
+// choice.
+func (a *UsersAuth[U]) VerifyHandler() http.Handler {
+	return a.newRouter(a.verifyRoutes(""))
 }
 
 // AuthHandler returns the auth router of the named backend alone: POST

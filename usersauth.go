@@ -47,6 +47,7 @@ type UsersAuth[U user.Model] struct {
 	log                 *slog.Logger
 	requireVerification bool
 	userReq, superReq   Requirement
+	background          *background
 }
 
 var backendName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -101,8 +102,25 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		}
 		hasher = h
 	}
+	resetTokens := auth.PurposeToken{Secret: opts.Secret, Audience: auth.ResetPasswordAudience, Lifetime: opts.ResetPasswordTokenLifetime, Now: opts.Now}
+	if opts.ResetPasswordTokenSecret != nil {
+		resetTokens.Secret = opts.ResetPasswordTokenSecret
+	}
+	verifyTokens := auth.PurposeToken{Secret: opts.Secret, Audience: auth.VerifyAudience, Lifetime: opts.VerificationTokenLifetime, Now: opts.Now}
+	if opts.VerificationTokenSecret != nil {
+		verifyTokens.Secret = opts.VerificationTokenSecret
+	}
+	for _, p := range []*auth.PurposeToken{&resetTokens, &verifyTokens} {
+		if p.Lifetime == 0 {
+			p.Lifetime = user.DefaultTokenLifetime
+		}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("usersauth: %s tokens: %w", p.Audience, err)
+		}
+	}
 	manager, err := user.NewManager(user.ManagerOptions[U]{
 		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
+		ResetTokens: resetTokens, VerifyTokens: verifyTokens,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("usersauth: %w", err)
@@ -115,6 +133,7 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		requireVerification: opts.RequireVerification,
 		userReq:             Active,
 		superReq:            Active | Superuser,
+		background:          newBackground(log),
 	}
 	if opts.RequireVerification {
 		a.userReq |= Verified

@@ -32,4 +32,17 @@ type Hooks[U Model] struct {
 	BeforeDelete func(ctx context.Context, u U) error
 	// AfterDelete runs after a user was deleted.
 	AfterDelete func(ctx context.Context, u U) error
+
+	// AfterForgotPassword receives a password-reset token to deliver to
+	// the user, typically by e-mail as a link to the frontend's reset page.
+	// It runs off the request path: POST /auth/forgot-password has already
+	// answered 202.
+	AfterForgotPassword func(ctx context.Context, u U, token string) error
+	// AfterResetPassword runs after a password was reset with a token.
+	AfterResetPassword func(ctx context.Context, u U) error
+	// AfterRequestVerify receives an e-mail verification token to deliver
+	// to the user. Like AfterForgotPassword it runs off the request path.
+	AfterRequestVerify func(ctx context.Context, u U, token string) error
+	// AfterVerify runs after a user verified their e-mail.
+	AfterVerify func(ctx context.Context, u U) error
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -30,19 +31,32 @@ type ManagerOptions[U Model] struct {
 	Logger *slog.Logger
 	// Rand is the source of new user ids. Nil means crypto/rand.
 	Rand io.Reader
+	// ResetTokens signs and checks password-reset tokens. Its Audience
+	// defaults to auth.ResetPasswordAudience and its Lifetime to an hour;
+	// its Secret is required for ForgotPassword and ResetPassword.
+	ResetTokens auth.PurposeToken
+	// VerifyTokens signs and checks e-mail verification tokens, with the
+	// defaults auth.VerifyAudience and an hour.
+	VerifyTokens auth.PurposeToken
 }
 
 // Manager holds the user operations every route is built on: create,
 // authenticate, update and delete, with their hooks. It has no HTTP in it: an
 // admin command or a background job uses it the same way the routes do.
 type Manager[U Model] struct {
-	store  Store[U]
-	hasher PasswordHasher
-	hooks  Hooks[U]
-	policy PasswordPolicy
-	log    *slog.Logger
-	rand   io.Reader
+	store        Store[U]
+	hasher       PasswordHasher
+	hooks        Hooks[U]
+	policy       PasswordPolicy
+	log          *slog.Logger
+	rand         io.Reader
+	resetTokens  auth.PurposeToken
+	verifyTokens auth.PurposeToken
 }
+
+// DefaultTokenLifetime is the lifetime of reset and verification tokens when
+// none is configured, as in FastAPI Users.
+const DefaultTokenLifetime = time.Hour
 
 // NewManager returns a Manager, or an error if a required option is missing.
 func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
@@ -52,7 +66,8 @@ func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
 	if o.Hasher == nil {
 		return nil, errors.New("user: ManagerOptions.Hasher is required")
 	}
-	m := &Manager[U]{store: o.Store, hasher: o.Hasher, hooks: o.Hooks, policy: o.Policy, log: o.Logger, rand: o.Rand}
+	m := &Manager[U]{store: o.Store, hasher: o.Hasher, hooks: o.Hooks, policy: o.Policy, log: o.Logger, rand: o.Rand,
+		resetTokens: purposeDefaults(o.ResetTokens, auth.ResetPasswordAudience), verifyTokens: purposeDefaults(o.VerifyTokens, auth.VerifyAudience)}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -60,6 +75,16 @@ func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
 		m.rand = rand.Reader
 	}
 	return m, nil
+}
+
+func purposeDefaults(p auth.PurposeToken, audience string) auth.PurposeToken {
+	if p.Audience == "" {
+		p.Audience = audience
+	}
+	if p.Lifetime == 0 {
+		p.Lifetime = DefaultTokenLifetime
+	}
+	return p
 }
 
 // Store returns the store the Manager works on.

@@ -1,6 +1,8 @@
 // Command basic is the usersauth example server: the FastAPI Users flow
 // (register, login with a bearer JWT or a cookie, profile, superuser user
-// management) on http://localhost:8000, with nothing to set up.
+// management, password reset, e-mail verification) on
+// http://localhost:8000, with nothing to set up. Reset and verification
+// tokens are written to the log instead of being mailed.
 //
 //	go run ./examples/basic [-addr :8000]
 //
@@ -75,6 +77,19 @@ func newApp(cfg config, log *slog.Logger) (*app, error) {
 			{Name: "cookie", Transport: backend.Cookie(backend.CookieOptions{MaxAge: 3600}), Strategy: backend.JWT(secret, time.Hour)},
 		},
 		Logger: log,
+		// This example sends no mail: it logs the tokens so that you can
+		// paste them into POST /auth/reset-password and /auth/verify. A
+		// real service e-mails a link instead (see the README).
+		Hooks: user.Hooks[*user.User]{
+			AfterForgotPassword: func(ctx context.Context, u *user.User, token string) error {
+				log.Info(fmt.Sprintf("reset token for %s: %s", u.Email, token))
+				return nil
+			},
+			AfterRequestVerify: func(ctx context.Context, u *user.User, token string) error {
+				log.Info(fmt.Sprintf("verify token for %s: %s", u.Email, token))
+				return nil
+			},
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -125,6 +140,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app,
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := a.ua.Shutdown(shutdown); err != nil {
 		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

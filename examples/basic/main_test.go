@@ -9,7 +9,9 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +24,11 @@ import (
 // it when the test ends.
 func startServer(t *testing.T) (*app, string) {
 	t.Helper()
+	return startServerLogging(t, io.Discard)
+}
+
+func startServerLogging(t *testing.T, logTo io.Writer) (*app, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	type started struct {
 		a    *app
@@ -30,7 +37,7 @@ func startServer(t *testing.T) (*app, string) {
 	ready := make(chan started, 1)
 	done := make(chan error, 1)
 	cfg := config{addr: "127.0.0.1:0", dataDir: t.TempDir()}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(logTo, nil))
 	go func() {
 		done <- run(ctx, cfg, log, func(a *app, addr net.Addr) { ready <- started{a, addr} })
 	}()
@@ -272,4 +279,62 @@ func TestSecretKeptAcrossRestarts(t *testing.T) {
 	if err != nil || string(env) != strings.Repeat("s", 40) {
 		t.Fatalf("USERSAUTH_SECRET not used: %v", err)
 	}
+}
+
+// syncBuffer is a log destination the server writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// token waits for the log line "<kind> token for <email>: <token>".
+func (b *syncBuffer) token(t *testing.T, kind, email string) string {
+	t.Helper()
+	re := regexp.MustCompile(kind + ` token for ` + regexp.QuoteMeta(email) + `: ([A-Za-z0-9_.-]+)`)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		b.mu.Lock()
+		m := re.FindStringSubmatch(b.buf.String())
+		b.mu.Unlock()
+		if m != nil {
+			return m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no %s token for %s in the log", kind, email)
+	return ""
+}
+
+// TestResetAndVerifyWithLoggedTokens follows the example's own instructions:
+// the tokens come from its log.
+func TestResetAndVerifyWithLoggedTokens(t *testing.T) {
+	logs := &syncBuffer{}
+	_, base := startServerLogging(t, logs)
+	x := exchange{t: t, base: base, client: &http.Client{Timeout: 30 * time.Second}}
+	resp, body := x.do("POST", "/auth/register", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt","password":"guinevere"}`))
+	wantStatus(t, "register", resp, body, http.StatusCreated)
+
+	resp, body = x.do("POST", "/auth/request-verify-token", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt"}`))
+	wantStatus(t, "request-verify-token", resp, body, http.StatusAccepted)
+	verify := logs.token(t, "verify", "king.arthur@camelot.bt")
+	resp, body = x.do("POST", "/auth/verify", jsonHeader(""), strings.NewReader(`{"token":"`+verify+`"}`))
+	wantStatus(t, "verify", resp, body, http.StatusOK)
+	if u := userRead(t, "verify", body); u["is_verified"] != true {
+		t.Fatalf("verify: %s", body)
+	}
+
+	resp, body = x.do("POST", "/auth/forgot-password", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt"}`))
+	wantStatus(t, "forgot-password", resp, body, http.StatusAccepted)
+	reset := logs.token(t, "reset", "king.arthur@camelot.bt")
+	resp, body = x.do("POST", "/auth/reset-password", jsonHeader(""), strings.NewReader(`{"token":"`+reset+`","password":"excalibur"}`))
+	wantStatus(t, "reset-password", resp, body, http.StatusOK)
+	h, form := multipartForm(t, "username", "king.arthur@camelot.bt", "password", "excalibur")
+	resp, body = x.do("POST", "/auth/jwt/login", h, form)
+	wantStatus(t, "login with the new password", resp, body, http.StatusOK)
 }
