@@ -464,3 +464,33 @@ func TestFastAPIUsersResetAndVerifyTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentResetsWithOneToken: a token works once even when several
+// requests race with it.
+func TestConcurrentResetsWithOneToken(t *testing.T) {
+	box := newMailbox()
+	ta := newUserApp(t, func(o *Options[*user.User]) { box.hooks(&o.Hooks) })
+	ta.register("king.arthur@camelot.bt", "guinevere")
+	ta.do(newReq("POST", "/auth/forgot-password").jsonBody(`{"email":"king.arthur@camelot.bt"}`))
+	token := box.last(t, ta.ua, "reset:king.arthur@camelot.bt")
+	var wg sync.WaitGroup
+	statuses := make([]int, 10)
+	for i := range statuses {
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"token":%q,"password":"excalibur-%d"}`, token, i)
+			statuses[i] = ta.do(newReq("POST", "/auth/reset-password").jsonBody(body)).status
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		if s == 200 {
+			ok++
+		} else if s != 400 {
+			t.Fatalf("status %d", s)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d resets succeeded with one token", ok)
+	}
+}
