@@ -89,7 +89,7 @@ func backfillEmailKeys(ctx context.Context, tx *sql.Tx) error {
 		todo  []stale
 		byKey = make(map[string][]string)
 	)
-	rows, err := tx.QueryContext(ctx, `SELECT id, email, email_key FROM "user" ORDER BY email`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, email, email_key FROM "user"`)
 	if err != nil {
 		return err
 	}
@@ -116,6 +116,7 @@ func backfillEmailKeys(ctx context.Context, tx *sql.Tx) error {
 	var conflict EmailKeyConflictError
 	for _, key := range slices.Sorted(maps.Keys(byKey)) {
 		if emails := byKey[key]; len(emails) > 1 {
+			slices.Sort(emails)
 			conflict.Conflicts = append(conflict.Conflicts, emails)
 		}
 	}
