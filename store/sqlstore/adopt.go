@@ -40,7 +40,7 @@ func addUserColumns(ctx context.Context, tx *sql.Tx, d Dialect) error {
 	switch d {
 	case Postgres:
 		stmts = []string{
-			`ALTER TABLE "user" ADD COLUMN IF NOT EXISTS email_key TEXT`,
+			`ALTER TABLE "user" ADD COLUMN IF NOT EXISTS email_key TEXT COLLATE "C"`,
 			`ALTER TABLE "user" ADD COLUMN IF NOT EXISTS extra JSONB NOT NULL DEFAULT '{}'::jsonb`,
 		}
 	case SQLite:

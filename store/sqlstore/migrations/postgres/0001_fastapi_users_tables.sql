@@ -2,7 +2,9 @@
 -- created only where missing, so that a database FastAPI Users made is
 -- adopted as it is. A new "user" table also gets the two columns of ours,
 -- email_key and extra; the Go step of this version adds them to an adopted
--- table, fills email_key and creates its unique index.
+-- table, fills email_key and creates its unique index. email_key compares
+-- byte-wise (COLLATE "C"), as SQLite does: it is a machine key, and List
+-- orders by it the same way on both dialects, whatever the database locale.
 
 CREATE TABLE IF NOT EXISTS "user" (
 	id UUID NOT NULL,
@@ -11,7 +13,7 @@ CREATE TABLE IF NOT EXISTS "user" (
 	is_active BOOLEAN NOT NULL,
 	is_superuser BOOLEAN NOT NULL,
 	is_verified BOOLEAN NOT NULL,
-	email_key TEXT NOT NULL,
+	email_key TEXT COLLATE "C" NOT NULL,
 	extra JSONB NOT NULL DEFAULT '{}'::jsonb,
 	PRIMARY KEY (id)
 );
