@@ -52,7 +52,7 @@ func (s *UserStore[U]) List(ctx context.Context, opts ListOptions) ([]U, error) 
 	defer rows.Close()
 	users := make([]U, 0, min(limit, 64))
 	for rows.Next() {
-		u, _, err := s.scan(rows, false)
+		u, _, err := s.scan(rows, true, false)
 		if err != nil {
 			return nil, storeError(ctx, op, err)
 		}

@@ -6,14 +6,21 @@ import (
 	"errors"
 )
 
-// userColumns are the columns a user is read from, in scan order.
-const userColumns = `id, email, hashed_password, is_active, is_superuser, is_verified, extra`
+// userColumns are the columns a user is read from, in scan order; for a
+// user type without fields of its own, baseColumns, which spares the driver
+// a column on the hot path.
+const (
+	baseColumns = `id, email, hashed_password, is_active, is_superuser, is_verified`
+	userColumns = baseColumns + `, extra`
+)
 
 // queries holds the SQL text of the user store for one dialect. Both
 // dialects accept $n placeholders (SQLite takes $NNN as the NNN-th argument).
 type queries struct {
-	getByID    string
-	getByEmail string
+	getByID        string
+	getByEmail     string
+	getBaseByID    string
+	getBaseByEmail string
 	insert     string
 	delete     string
 	count      string
@@ -32,6 +39,8 @@ func newQueries(d Dialect) queries {
 	q := queries{
 		getByID:    `SELECT ` + userColumns + ` FROM "user" WHERE id = $1`,
 		getByEmail: `SELECT ` + userColumns + ` FROM "user" WHERE email_key = $1`,
+		getBaseByID:    `SELECT ` + baseColumns + ` FROM "user" WHERE id = $1`,
+		getBaseByEmail: `SELECT ` + baseColumns + ` FROM "user" WHERE email_key = $1`,
 		insert: `INSERT INTO "user" (id, email, email_key, hashed_password, is_active, is_superuser, is_verified, extra)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		delete:    `DELETE FROM "user" WHERE id = $1`,
@@ -59,35 +68,34 @@ func newQueries(d Dialect) queries {
 
 // statements are the store's hot-path queries, prepared once per DB.
 type statements struct {
-	getByID    *sql.Stmt
-	getByEmail *sql.Stmt
-	insert     *sql.Stmt
-	delete     *sql.Stmt
+	getByID        *sql.Stmt
+	getByEmail     *sql.Stmt
+	getBaseByID    *sql.Stmt
+	getBaseByEmail *sql.Stmt
+	insert         *sql.Stmt
+	delete         *sql.Stmt
+}
+
+func (s *statements) all() []**sql.Stmt {
+	return []**sql.Stmt{&s.getByID, &s.getByEmail, &s.getBaseByID, &s.getBaseByEmail, &s.insert, &s.delete}
 }
 
 func (s *statements) prepare(ctx context.Context, db *sql.DB, q *queries) error {
-	for _, p := range []struct {
-		stmt **sql.Stmt
-		text string
-	}{
-		{&s.getByID, q.getByID},
-		{&s.getByEmail, q.getByEmail},
-		{&s.insert, q.insert},
-		{&s.delete, q.delete},
-	} {
-		stmt, err := db.PrepareContext(ctx, p.text)
+	texts := []string{q.getByID, q.getByEmail, q.getBaseByID, q.getBaseByEmail, q.insert, q.delete}
+	for i, p := range s.all() {
+		stmt, err := db.PrepareContext(ctx, texts[i])
 		if err != nil {
 			_ = s.close()
 			return err
 		}
-		*p.stmt = stmt
+		*p = stmt
 	}
 	return nil
 }
 
 func (s *statements) close() error {
 	var err error
-	for _, stmt := range []**sql.Stmt{&s.getByID, &s.getByEmail, &s.insert, &s.delete} {
+	for _, stmt := range s.all() {
 		if *stmt != nil {
 			err = errors.Join(err, (*stmt).Close())
 			*stmt = nil

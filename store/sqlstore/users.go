@@ -30,14 +30,22 @@ func UsersOf[U user.Model](db *DB) *UserStore[U] {
 
 // Get returns the user with the given id, or user.ErrNotFound.
 func (s *UserStore[U]) Get(ctx context.Context, id uuid.UUID) (U, error) {
-	return s.getOne(ctx, "get user", s.db.stmts.getByID, id)
+	stmt := s.db.stmts.getBaseByID
+	if s.ownFields {
+		stmt = s.db.stmts.getByID
+	}
+	return s.getOne(ctx, "get user", stmt, id.String())
 }
 
 // GetByEmail returns the user whose address has the same user.EmailKey as
 // email, or user.ErrNotFound. It is one lookup in the unique email_key
 // index.
 func (s *UserStore[U]) GetByEmail(ctx context.Context, email string) (U, error) {
-	return s.getOne(ctx, "get user by e-mail", s.db.stmts.getByEmail, user.EmailKey(email))
+	stmt := s.db.stmts.getBaseByEmail
+	if s.ownFields {
+		stmt = s.db.stmts.getByEmail
+	}
+	return s.getOne(ctx, "get user by e-mail", stmt, user.EmailKey(email))
 }
 
 func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, arg any) (U, error) {
@@ -53,32 +61,39 @@ func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, ar
 		}
 		return zero, user.ErrNotFound
 	}
-	u, _, err := s.scan(rows, false)
+	u, _, err := s.scan(rows, s.ownFields, false)
 	if err != nil {
 		return zero, storeError(ctx, op, err)
 	}
 	return u, nil
 }
 
-// scan reads the row rows is on (columns userColumns) into a new U. With
-// keepExtra it also returns a copy of the extra column.
-func (s *UserStore[U]) scan(rows *sql.Rows, keepExtra bool) (U, []byte, error) {
+// scan reads the row rows is on into a new U: columns baseColumns, then
+// extra if withExtra. With keepExtra it also returns a copy of extra.
+func (s *UserStore[U]) scan(rows *sql.Rows, withExtra, keepExtra bool) (U, []byte, error) {
 	var (
 		zero  U
-		base  user.Base
+		u     = user.New[U]()
+		b     = u.UserBase()
 		extra sql.RawBytes // valid until the next call on rows
+		err   error
 	)
-	if err := rows.Scan(&base.ID, &base.Email, &base.HashedPassword,
-		&base.IsActive, &base.IsSuperuser, &base.IsVerified, &extra); err != nil {
+	if withExtra {
+		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &extra)
+	} else {
+		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified)
+	}
+	if err != nil {
 		return zero, nil, err
 	}
-	u := user.New[U]()
-	if s.ownFields {
+	if withExtra && s.ownFields {
+		// The columns win over whatever extra holds.
+		base := *b
 		if err := decodeExtra(extra, u); err != nil {
 			return zero, nil, fmt.Errorf("user %s: extra column: %w", base.ID, err)
 		}
+		*b = base
 	}
-	*u.UserBase() = base
 	var kept []byte
 	if keepExtra {
 		kept = append([]byte(nil), extra...)
@@ -210,7 +225,7 @@ func (s *UserStore[U]) readForWrite(ctx context.Context, tx *sql.Tx, id uuid.UUI
 		}
 		return zero, nil, user.ErrNotFound
 	}
-	u, extra, err := s.scan(rows, s.ownFields)
+	u, extra, err := s.scan(rows, true, s.ownFields)
 	if err != nil {
 		return zero, nil, err
 	}
