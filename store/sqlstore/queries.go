@@ -21,11 +21,11 @@ type queries struct {
 	getByEmail     string
 	getBaseByID    string
 	getBaseByEmail string
-	insert     string
-	delete     string
-	count      string
-	list       string
-	listAfter  string
+	insert         string
+	delete         string
+	count          string
+	list           string
+	listAfter      string
 
 	// lockByID takes the write lock on the user's row before the read of an
 	// Update; empty where the read itself locks (PostgreSQL's FOR UPDATE).
@@ -37,8 +37,8 @@ type queries struct {
 
 func newQueries(d Dialect) queries {
 	q := queries{
-		getByID:    `SELECT ` + userColumns + ` FROM "user" WHERE id = $1`,
-		getByEmail: `SELECT ` + userColumns + ` FROM "user" WHERE email_key = $1`,
+		getByID:        `SELECT ` + userColumns + ` FROM "user" WHERE id = $1`,
+		getByEmail:     `SELECT ` + userColumns + ` FROM "user" WHERE email_key = $1`,
 		getBaseByID:    `SELECT ` + baseColumns + ` FROM "user" WHERE id = $1`,
 		getBaseByEmail: `SELECT ` + baseColumns + ` FROM "user" WHERE email_key = $1`,
 		insert: `INSERT INTO "user" (id, email, email_key, hashed_password, is_active, is_superuser, is_verified, extra)
