@@ -16,8 +16,9 @@
 // (fastapi-users-db-sqlalchemy), so a database it created can be opened as
 // is: "user" (id, email, hashed_password, is_active, is_superuser,
 // is_verified), accesstoken and oauth_account, with the same column types,
-// indexes and ON DELETE CASCADE foreign keys. The package adds two columns to
-// "user":
+// indexes and ON DELETE CASCADE foreign keys. Ids are UUIDs (FastAPI Users'
+// UUID tables; integer ids are not supported). The package adds two columns
+// to "user":
 //
 //   - email_key, the address's user.EmailKey (NFKC, lower-cased), under a
 //     UNIQUE index. SQL cannot compute NFKC, so Go computes it on every write;
@@ -25,6 +26,9 @@
 //     write, so concurrent registrations of one address leave one row.
 //   - extra, a JSON object (TEXT on SQLite, JSONB on PostgreSQL) holding the
 //     host's own fields.
+//
+// Columns a host added to "user" for FastAPI Users are left alone; as the
+// store does not write them, they must be nullable or have a default.
 //
 // # Host fields
 //

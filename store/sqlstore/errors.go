@@ -98,8 +98,8 @@ func isTransient(err error) bool {
 // unique violation is user.ErrAlreadyExists; a failure caused by ctx ending
 // wraps ctx.Err(); anything else is wrapped under the operation's name. The
 // HTTP layer answers a generic 500 for the latter, so driver text never
-// reaches a client; it stays available to the host's logs through
-// errors.As.
+// reaches a client (OWASP Error Handling Cheat Sheet); it stays available
+// to the host's logs through errors.As.
 func storeError(ctx context.Context, op string, err error) error {
 	switch {
 	case err == nil:

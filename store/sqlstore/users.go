@@ -104,7 +104,8 @@ func (s *UserStore[U]) scan(rows *sql.Rows, withExtra, keepExtra bool) (U, []byt
 // Create stores a new user. It returns user.ErrAlreadyExists, and writes
 // nothing, if a user with the same id or the same e-mail key exists; the
 // database's unique indexes decide, so of concurrent Creates of one address
-// exactly one succeeds.
+// exactly one succeeds (OWASP Authentication Cheat Sheet: user IDs are
+// case-insensitive and unique).
 func (s *UserStore[U]) Create(ctx context.Context, u U) error {
 	b := u.UserBase()
 	extra := emptyExtra
@@ -134,8 +135,10 @@ func (s *UserStore[U]) Create(ctx context.Context, u U) error {
 // address's key belongs to another user, and ErrIDChanged if mutate changed
 // the id.
 //
-// Keys of the extra column that U does not have are kept (see encodeExtra);
-// a U without fields of its own leaves the column as it is.
+// mutate runs inside the transaction and must not call the store: on an
+// in-memory SQLite database, which has a single connection, it would wait
+// for itself. Keys of the extra column that U does not have are kept (see
+// encodeExtra); a U without fields of its own leaves the column as it is.
 func (s *UserStore[U]) Update(ctx context.Context, id uuid.UUID, mutate func(u U) error) (U, error) {
 	var (
 		zero U
