@@ -10,6 +10,9 @@
 //	db, err := sqlstore.Open(ctx, "sqlite", "users.db")
 //	store := db.Users() // a user.Store[*user.User]
 //
+// OpenURL takes one string, a SQLite file or a postgres:// URL, as an admin
+// command line does; UserStore.List and Count page through the users for it.
+//
 // # Schema
 //
 // The tables are those of FastAPI Users' SQLAlchemy adapter
