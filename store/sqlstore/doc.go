@@ -43,7 +43,9 @@
 // or tagged `json:"-"`) are therefore not stored. This keeps one schema for
 // every host and needs no migration when a host adds a field; the price is
 // that the database cannot index or constrain host fields. A host that needs
-// that keeps such data in its own tables, keyed by the user id.
+// that keeps such data in its own tables, keyed by the user id. An update
+// keeps the keys of extra that its type does not have, so an admin tool
+// working on *user.User, or an older version of the host, loses nothing.
 //
 // # Migrations
 //
@@ -53,7 +55,9 @@
 // processes may start at once. Opening a database made by FastAPI Users adds
 // the two columns and fills email_key from the existing rows; if two existing
 // addresses share a key, migration fails with an *EmailKeyConflictError
-// naming them, and the database is left unchanged.
+// naming them, and the database is left unchanged. (SQLite cannot add a
+// constraint to an existing column, so there an adopted table's email_key
+// stays nullable; the store always writes it.)
 //
 // # SQLite
 //
