@@ -1,0 +1,178 @@
+package backend
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// DefaultCookieName is FastAPI Users' cookie name.
+const DefaultCookieName = "fastapiusersauth"
+
+// CookieOptions configures a CookieTransport. The zero value gives FastAPI
+// Users' defaults: fastapiusersauth, Path=/, HttpOnly, Secure, SameSite=Lax,
+// no Max-Age (a session cookie) and no Domain.
+type CookieOptions struct {
+	// Name is the cookie name; "" means DefaultCookieName. A name starting
+	// with "__Host-" forces Secure, Path=/ and no Domain, and "__Secure-"
+	// forces Secure, as browsers require of such names (RFC 6265bis
+	// section 4.1.3).
+	Name string
+	// MaxAge is the cookie lifetime in seconds; 0 omits Max-Age, so the
+	// cookie ends with the browser session. Negative values are invalid.
+	MaxAge int
+	// Path is the cookie path; "" means "/".
+	Path string
+	// Domain is the cookie domain; "" omits it (host-only cookie).
+	Domain string
+	// Insecure drops the Secure attribute. Browsers still accept Secure
+	// cookies from http://localhost, so this is rarely needed.
+	Insecure bool
+	// ScriptAccessible drops HttpOnly, exposing the token to JavaScript
+	// (and to any XSS).
+	ScriptAccessible bool
+	// SameSite is the SameSite attribute; the zero value means Lax (OWASP
+	// Session Management Cheat Sheet). SameSiteNoneMode needs Secure.
+	SameSite http.SameSite
+}
+
+// CookieTransport carries the token in a cookie. Login sets it, logout
+// clears it with the same name, path, domain and flags. Browsers attach it
+// on their own, so state-changing cookie requests need CSRF protection
+// (CookieBased). A CookieTransport is safe for concurrent use.
+type CookieTransport struct {
+	opts CookieOptions
+}
+
+// Cookie returns a cookie transport for opts, defaults filled in and the
+// "__Host-" and "__Secure-" rules applied.
+func Cookie(opts CookieOptions) *CookieTransport {
+	if opts.Name == "" {
+		opts.Name = DefaultCookieName
+	}
+	if opts.Path == "" {
+		opts.Path = "/"
+	}
+	if opts.SameSite == 0 {
+		opts.SameSite = http.SameSiteLaxMode
+	}
+	// Browsers match these prefixes case-insensitively (RFC 6265bis
+	// section 5.7), so a differently cased name gets the same treatment.
+	switch {
+	case hasPrefixFold(opts.Name, "__Host-"):
+		opts.Insecure = false
+		opts.Path = "/"
+		opts.Domain = ""
+	case hasPrefixFold(opts.Name, "__Secure-"):
+		opts.Insecure = false
+	}
+	return &CookieTransport{opts: opts}
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// Options returns the effective options: defaults filled in, prefix rules
+// applied.
+func (t *CookieTransport) Options() CookieOptions { return t.opts }
+
+// Validate reports options that would produce a cookie browsers drop or
+// net/http refuses to write: an invalid name, path or domain, a negative
+// MaxAge, or SameSite=None without Secure.
+func (t *CookieTransport) Validate() error {
+	if t.opts.MaxAge < 0 {
+		return errors.New("backend: cookie MaxAge is negative")
+	}
+	if t.opts.SameSite == http.SameSiteNoneMode && t.opts.Insecure {
+		return errors.New("backend: cookie SameSite=None requires Secure")
+	}
+	if t.opts.SameSite < http.SameSiteDefaultMode || t.opts.SameSite > http.SameSiteNoneMode {
+		return fmt.Errorf("backend: unknown cookie SameSite mode %d", t.opts.SameSite)
+	}
+	if err := t.cookie("token", t.opts.MaxAge).Valid(); err != nil {
+		return fmt.Errorf("backend: cookie options: %w", err)
+	}
+	return nil
+}
+
+func (t *CookieTransport) cookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:     t.opts.Name,
+		Value:    value,
+		Path:     t.opts.Path,
+		Domain:   t.opts.Domain,
+		MaxAge:   maxAge,
+		Secure:   !t.opts.Insecure,
+		HttpOnly: !t.opts.ScriptAccessible,
+		SameSite: t.opts.SameSite,
+	}
+}
+
+// Token returns the value of the first cookie with the configured name, as
+// http.Request.Cookie would (surrounding double quotes removed, cookies with
+// invalid bytes skipped), but without building every cookie of the request.
+// An empty value or one longer than MaxTokenLength means no token.
+func (t *CookieTransport) Token(r *http.Request) (string, bool) {
+	for _, line := range r.Header["Cookie"] {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			name, value, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(name) != t.opts.Name {
+				continue
+			}
+			value, ok := cookieValue(value)
+			if !ok {
+				continue
+			}
+			if value == "" || len(value) > MaxTokenLength {
+				return "", false
+			}
+			return value, true
+		}
+	}
+	return "", false
+}
+
+// cookieValue applies net/http's parsing of a cookie value: one pair of
+// surrounding double quotes is removed, and a value with a byte outside
+// RFC 6265's cookie-octet set (plus space, which net/http tolerates) is
+// invalid.
+func cookieValue(raw string) (string, bool) {
+	if len(raw) > 1 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		raw = raw[1 : len(raw)-1]
+	}
+	for i := 0; i < len(raw); i++ {
+		if b := raw[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return "", false
+		}
+	}
+	return raw, true
+}
+
+// WriteLogin answers 204 and sets the cookie to token, with Cache-Control:
+// no-store so that no shared cache keeps the session cookie (OWASP Session
+// Management Cheat Sheet, "Web Content Caching").
+func (t *CookieTransport) WriteLogin(w http.ResponseWriter, token string) error {
+	http.SetCookie(w, t.cookie(token, t.opts.MaxAge))
+	w.Header().Del("Content-Type")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// WriteLogout answers 204 and clears the cookie: same name, path, domain and
+// flags, an empty value and Max-Age=0.
+func (t *CookieTransport) WriteLogout(w http.ResponseWriter) error {
+	http.SetCookie(w, t.cookie("", -1))
+	w.Header().Del("Content-Type")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// CookieBased reports true: browsers send the cookie on their own, so
+// state-changing requests need CSRF protection.
+func (t *CookieTransport) CookieBased() bool { return true }

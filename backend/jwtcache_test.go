@@ -1,0 +1,232 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/user"
+)
+
+var cacheSecret = []byte("0123456789abcdef0123456789abcdef")
+
+// TestReadTokenCacheHitSkipsVerification swaps the verifier for one with
+// another key after the first read: only a cache hit can still accept the
+// token, and only a verified token can have entered the cache.
+func TestReadTokenCacheHitSkipsVerification(t *testing.T) {
+	s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour})
+	tok, err := s.WriteToken(context.Background(), &user.Base{ID: fixtureUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.cache.len(); n != 0 {
+		t.Fatalf("WriteToken cached %d entries", n)
+	}
+	if id, err := s.ReadToken(context.Background(), tok); err != nil || id != fixtureUser {
+		t.Fatalf("ReadToken = %v, %v", id, err)
+	}
+	other, err := auth.NewJWTVerifier(auth.HS256, []byte("another-secret-another-secret-another"), []string{AccessAudience}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.verifier = other
+	if id, err := s.ReadToken(context.Background(), tok); err != nil || id != fixtureUser {
+		t.Fatalf("second ReadToken did not come from the cache: %v, %v", id, err)
+	}
+	uncached := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour, CacheSize: -1})
+	if uncached.cache != nil {
+		t.Fatal("CacheSize -1 still has a cache")
+	}
+	if _, err := uncached.ReadToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	uncached.verifier = other
+	if _, err := uncached.ReadToken(context.Background(), tok); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("uncached strategy did not verify again: %v", err)
+	}
+}
+
+func TestReadTokenCacheOnlyVerified(t *testing.T) {
+	f := loadAccess(t)
+	s := f.strategy(t, "hs256", fixedNow(fixtureNow), 0)
+	for _, row := range f.Tokens {
+		if row.VerifyWith != "hs256" {
+			continue
+		}
+		if _, err := s.ReadToken(context.Background(), row.Token); err == nil && !row.Valid && row.ID != "hs256-unknown-user" {
+			t.Fatalf("%s accepted", row.ID)
+		}
+	}
+	// Exactly the hs256 rows that verify: valid-2100, aud-string,
+	// aud-list-superset, sub-uuid-hex-upper, unknown-user.
+	if n := s.cache.len(); n != 5 {
+		t.Fatalf("cache holds %d tokens, want the 5 verified ones", n)
+	}
+}
+
+// TestReadTokenCacheExpiry moves the clock across exp: a cached token stops
+// working exactly when an uncached one would, and leaves the cache.
+func TestReadTokenCacheExpiry(t *testing.T) {
+	issued := time.Unix(1_900_000_000, 0)
+	clk := newClock(issued)
+	s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour, Now: clk.now})
+	tok, err := s.WriteToken(context.Background(), &user.Base{ID: fixtureUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := issued.Add(time.Hour)
+	for _, step := range []struct {
+		name  string
+		now   time.Time
+		valid bool
+	}{
+		{"at issue", issued, true},
+		{"last nanosecond", exp.Add(-time.Nanosecond), true},
+		{"at exp", exp, false},
+		{"after exp", exp.Add(time.Minute), false},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			clk.set(step.now)
+			id, err := s.ReadToken(context.Background(), tok)
+			if step.valid && (err != nil || id != fixtureUser) {
+				t.Fatalf("ReadToken = %v, %v", id, err)
+			}
+			if !step.valid {
+				if !errors.Is(err, ErrInvalidToken) || !errors.Is(err, auth.ErrTokenExpired) {
+					t.Fatalf("ReadToken = %v, %v; want expired", id, err)
+				}
+				if n := s.cache.len(); n != 0 {
+					t.Fatalf("expired token still cached (%d entries)", n)
+				}
+			}
+		})
+	}
+}
+
+// TestReadTokenCacheBounded floods a small cache with distinct valid tokens.
+func TestReadTokenCacheBounded(t *testing.T) {
+	for _, size := range []int{1, 16, 64, 1000} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) {
+			s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour, CacheSize: size})
+			shards := len(s.cache.shards)
+			tokens := make([]string, 0, 3*size+10)
+			ids := make([]uuid.UUID, 0, cap(tokens))
+			for range cap(tokens) {
+				id := uuid.New()
+				tok, err := s.WriteToken(context.Background(), &user.Base{ID: id})
+				if err != nil {
+					t.Fatal(err)
+				}
+				tokens, ids = append(tokens, tok), append(ids, id)
+				if got, err := s.ReadToken(context.Background(), tok); err != nil || got != id {
+					t.Fatalf("ReadToken = %v, %v", got, err)
+				}
+				if n := s.cache.len(); n > size+shards-1 {
+					t.Fatalf("cache holds %d entries, bound %d", n, size)
+				}
+			}
+			// Evicted tokens verify again.
+			for i, tok := range tokens {
+				if got, err := s.ReadToken(context.Background(), tok); err != nil || got != ids[i] {
+					t.Fatalf("token %d after eviction: %v, %v", i, got, err)
+				}
+			}
+		})
+	}
+}
+
+func TestTokenCacheEvictsExpiredFirst(t *testing.T) {
+	c := newTokenCache(1)
+	now := time.Unix(1_900_000_000, 0)
+	c.add("old", cacheEntry{id: uuid.New(), exp: now.Add(time.Minute)}, now)
+	later := now.Add(time.Hour)
+	c.add("new", cacheEntry{id: fixtureUser, exp: later.Add(time.Hour)}, later)
+	if n := c.len(); n != 1 {
+		t.Fatalf("%d entries, want 1", n)
+	}
+	if id, found, ok := c.lookup("new", later); !found || !ok || id != fixtureUser {
+		t.Fatal("new entry missing")
+	}
+}
+
+func TestTokenCacheShardSizes(t *testing.T) {
+	for _, size := range []int{1, 15, 16, 31, 32, 100, DefaultJWTCacheSize, 1 << 20} {
+		c := newTokenCache(size)
+		n := len(c.shards)
+		if n&(n-1) != 0 || n > maxShards || c.perShard*n < size || c.perShard*n >= size+n {
+			t.Errorf("size %d: %d shards of %d", size, n, c.perShard)
+		}
+	}
+}
+
+// TestTokenCacheCopiesKey: a token may be a slice of a large Cookie header;
+// the cache must not keep that header alive.
+func TestTokenCacheCopiesKey(t *testing.T) {
+	c := newTokenCache(16)
+	now := time.Unix(1_900_000_000, 0)
+	header := []byte("a=b; fastapiusersauth=token-bytes; c=d")
+	key := unsafe.String(&header[22], len("token-bytes"))
+	c.add(key, cacheEntry{id: fixtureUser, exp: now.Add(time.Hour)}, now)
+	found := false
+	for k := range c.shard(key).m {
+		if k == key {
+			found = true
+			if unsafe.StringData(k) == unsafe.StringData(key) {
+				t.Fatal("cache kept the caller's buffer")
+			}
+		}
+	}
+	if !found {
+		t.Fatal("token not cached")
+	}
+}
+
+// TestReadTokenCachedZeroAllocs is the allocation half of the performance
+// requirement: a cache hit allocates nothing.
+func TestReadTokenCachedZeroAllocs(t *testing.T) {
+	s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour})
+	tok, err := s.WriteToken(context.Background(), &user.Base{ID: fixtureUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.ReadToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if id, err := s.ReadToken(ctx, tok); err != nil || id != fixtureUser {
+			panic("cache miss")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("cached ReadToken allocates %.1f times", allocs)
+	}
+}
+
+// TestTokenCacheSpreadsTokens checks that the cheap shard choice spreads
+// real tokens over every shard.
+func TestTokenCacheSpreadsTokens(t *testing.T) {
+	s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour})
+	counts := make(map[*cacheShard]int)
+	for range 2000 {
+		tok, err := s.WriteToken(context.Background(), &user.Base{ID: uuid.New()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[s.cache.shard(tok)]++
+	}
+	if len(counts) != len(s.cache.shards) {
+		t.Fatalf("2000 tokens reached %d of %d shards", len(counts), len(s.cache.shards))
+	}
+	for _, n := range counts {
+		if n < 2000/len(s.cache.shards)/3 {
+			t.Fatalf("unbalanced shards: %v", counts)
+		}
+	}
+}

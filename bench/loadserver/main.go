@@ -1,0 +1,82 @@
+// Command loadserver serves, side by side in one process, an authenticated
+// GET /users/me through usersauth and GET /bare, a bare net/http handler
+// writing the same JSON bytes, so that a load generator can compare the two
+// under identical conditions. scripts/load.sh drives it with wrk.
+//
+// It prints one line, TOKEN=<bearer token>, once it is listening.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"time"
+
+	"github.com/usersauth/usersauth"
+	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/store/memory"
+	"github.com/usersauth/usersauth/user"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8089", "address to listen on")
+	flag.Parse()
+	if err := run(*addr); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(addr string) error {
+	ctx := context.Background()
+	secret := []byte("load-test-secret-not-for-production-use")
+	store := memory.New[*user.User]()
+	jwt := backend.JWT(secret, time.Hour)
+	ua, err := usersauth.New(usersauth.Options[*user.User]{
+		Store:    store,
+		Secret:   secret,
+		Backends: []backend.Backend{{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: jwt}},
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return err
+	}
+	u, err := ua.Manager().Create(ctx, &user.User{Base: user.Base{Email: "king.arthur@camelot.bt"}}, "guinevere", true)
+	if err != nil {
+		return err
+	}
+	token, err := jwt.WriteToken(ctx, &u.Base)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	ua.Mount(mux)
+
+	// The bare handler writes exactly what GET /users/me answers.
+	probe := httptest.NewRequest("GET", "/users/me", nil)
+	probe.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, probe)
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("GET /users/me: %d %s", rec.Code, rec.Body)
+	}
+	body := rec.Body.Bytes()
+	mux.HandleFunc("GET /bare", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	})
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stdout, "TOKEN=%s\n", token)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return srv.Serve(ln)
+}

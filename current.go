@@ -1,0 +1,153 @@
+package usersauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/user"
+)
+
+// Requirement says what the current user must be for a request to pass.
+// Combine with |: RequireUser(Active|Superuser).
+type Requirement uint8
+
+const (
+	// Active requires an active user; an inactive one is 401.
+	Active Requirement = 1 << iota
+	// Verified requires a verified user; an unverified one is 403.
+	Verified
+	// Superuser requires a superuser; anyone else is 403.
+	Superuser
+	// Optional lets every request through: with the user in the context
+	// when one passes the other requirements, without one otherwise.
+	Optional
+)
+
+// session is what authentication found: the user, the token, and the backend
+// whose transport carried it.
+type session[U user.Model] struct {
+	user    U
+	token   string
+	backend *backend.Backend
+}
+
+// authenticate finds the current user: the first backend, in configured
+// order, whose transport finds a token that its strategy resolves to an
+// existing user. ErrUnauthorized when there is none.
+func (a *UsersAuth[U]) authenticate(r *http.Request) (session[U], error) {
+	ctx := r.Context()
+	for i := range a.backends {
+		be := &a.backends[i]
+		token, ok := be.Transport.Token(r)
+		if !ok {
+			continue
+		}
+		id, err := be.Strategy.ReadToken(ctx, token)
+		if errors.Is(err, backend.ErrInvalidToken) {
+			continue
+		}
+		if err != nil {
+			return session[U]{}, err
+		}
+		u, err := a.manager.Get(ctx, id)
+		if errors.Is(err, user.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return session[U]{}, err
+		}
+		return session[U]{user: u, token: token, backend: be}, nil
+	}
+	return session[U]{}, ErrUnauthorized
+}
+
+// current authenticates r and checks req. The cross-origin check applies
+// when a cookie carried the token and the method changes state: a browser
+// attaches cookies to cross-site requests on its own, a bearer header it
+// does not (OWASP CSRF Prevention Cheat Sheet).
+func (a *UsersAuth[U]) current(r *http.Request, req Requirement) (session[U], error) {
+	s, err := a.authenticate(r)
+	if err == nil {
+		err = a.check(r, s, req)
+	}
+	if err != nil && req&Optional != 0 && (errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden)) {
+		return session[U]{}, nil
+	}
+	return s, err
+}
+
+func (a *UsersAuth[U]) check(r *http.Request, s session[U], req Requirement) error {
+	b := s.user.UserBase()
+	switch {
+	case req&Active != 0 && !b.IsActive:
+		return ErrUnauthorized
+	case req&Verified != 0 && !b.IsVerified:
+		return ErrForbidden
+	case req&Superuser != 0 && !b.IsSuperuser:
+		return ErrForbidden
+	}
+	if a.csrf != nil && s.backend.Transport.CookieBased() && a.csrf.Check(r) != nil {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// CurrentUser authenticates r and checks req, without writing anything: the
+// check behind RequireUser, for hosts that decide themselves what to answer.
+// It returns ErrUnauthorized or ErrForbidden when r does not pass, any other
+// error when a store or strategy failed; with Optional, a request that does
+// not pass gives the zero U and no error.
+func (a *UsersAuth[U]) CurrentUser(r *http.Request, req Requirement) (U, error) {
+	s, err := a.current(r, req)
+	return s.user, err
+}
+
+// RequireUser returns middleware that lets a request through only when its
+// current user meets req, and puts that user in the request's context for
+// UserFrom. Otherwise it answers 401 or 403 in the contract's format. With
+// RequireVerification set in Options, Verified is implied.
+func (a *UsersAuth[U]) RequireUser(req Requirement) func(http.Handler) http.Handler {
+	if a.requireVerification {
+		req |= Verified
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, err := a.current(r, req)
+			if err != nil {
+				a.writeError(w, r, opOther, err)
+				return
+			}
+			if s.backend != nil {
+				r = r.WithContext(context.WithValue(r.Context(), userKey{}, s.user))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+type userKey struct{}
+
+// UserFrom returns the user RequireUser put in ctx, and false when there is
+// none (an Optional route without a user, or a handler RequireUser does not
+// wrap). U must be the type the UsersAuth was built with.
+func UserFrom[U user.Model](ctx context.Context) (U, bool) {
+	u, ok := ctx.Value(userKey{}).(U)
+	return u, ok
+}
+
+type requestKey struct{}
+
+// RequestFrom returns the HTTP request a hook was called for, when the call
+// came from one of the library's routes.
+func RequestFrom(ctx context.Context) (*http.Request, bool) {
+	r, ok := ctx.Value(requestKey{}).(*http.Request)
+	return r, ok
+}
+
+// hookContext is the context hooks receive: the request's, with the request
+// reachable through RequestFrom.
+func hookContext(r *http.Request) context.Context {
+	return context.WithValue(r.Context(), requestKey{}, r)
+}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/user"
+)
+
+// startServer runs the example server on a free port of 127.0.0.1 and stops
+// it when the test ends.
+func startServer(t *testing.T) (*app, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	type started struct {
+		a    *app
+		addr net.Addr
+	}
+	ready := make(chan started, 1)
+	done := make(chan error, 1)
+	cfg := config{addr: "127.0.0.1:0", dataDir: t.TempDir()}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() {
+		done <- run(ctx, cfg, log, func(a *app, addr net.Addr) { ready <- started{a, addr} })
+	}()
+	var s started
+	select {
+	case s = <-ready:
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server: %v", err)
+		}
+	})
+	return s.a, "http://" + s.addr.String()
+}
+
+type exchange struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+}
+
+func (x exchange) do(method, path string, header http.Header, body io.Reader) (*http.Response, []byte) {
+	x.t.Helper()
+	req, err := http.NewRequest(method, x.base+path, body)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := x.client.Do(req)
+	if err != nil {
+		x.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return resp, b
+}
+
+func jsonHeader(token string) http.Header {
+	h := http.Header{"Content-Type": {"application/json"}}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	return h
+}
+
+func multipartForm(t *testing.T, fields ...string) (http.Header, io.Reader) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for i := 0; i < len(fields); i += 2 {
+		mw.WriteField(fields[i], fields[i+1])
+	}
+	mw.Close()
+	return http.Header{"Content-Type": {mw.FormDataContentType()}}, &buf
+}
+
+func wantStatus(t *testing.T, step string, resp *http.Response, body []byte, want int) {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Fatalf("%s: status %d, want %d; body %s", step, resp.StatusCode, want, body)
+	}
+}
+
+// userRead decodes a UserRead body and checks it has exactly the contract's keys.
+func userRead(t *testing.T, step string, body []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatalf("%s: body %s: %v", step, body, err)
+	}
+	for _, k := range []string{"id", "email", "is_active", "is_superuser", "is_verified"} {
+		if _, ok := m[k]; !ok {
+			t.Fatalf("%s: body %s lacks %q", step, body, k)
+		}
+	}
+	if len(m) != 5 {
+		t.Fatalf("%s: body %s has keys beyond UserRead", step, body)
+	}
+	return m
+}
+
+// TestSeedFlow replays the FastAPI Users walkthrough against the example
+// server over real HTTP, request for request.
+func TestSeedFlow(t *testing.T) {
+	a, base := startServer(t)
+	x := exchange{t: t, base: base, client: &http.Client{Timeout: 30 * time.Second}}
+
+	// 1. Registration.
+	resp, body := x.do("POST", "/auth/register", jsonHeader(""), strings.NewReader(`{"email": "king.arthur@camelot.bt","password": "guinevere"}`))
+	wantStatus(t, "register", resp, body, http.StatusCreated)
+	arthur := userRead(t, "register", body)
+	if arthur["email"] != "king.arthur@camelot.bt" || arthur["is_active"] != true || arthur["is_superuser"] != false || arthur["is_verified"] != false {
+		t.Fatalf("register: %s", body)
+	}
+	id := arthur["id"].(string)
+	if _, err := uuid.Parse(id); err != nil {
+		t.Fatalf("register: id %q: %v", id, err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("register: Content-Type %q", ct)
+	}
+
+	// 2. Login, bearer + JWT, multipart form.
+	h, form := multipartForm(t, "username", "king.arthur@camelot.bt", "password", "guinevere")
+	resp, body = x.do("POST", "/auth/jwt/login", h, form)
+	wantStatus(t, "jwt login", resp, body, http.StatusOK)
+	var login struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+	}
+	if err := json.Unmarshal(body, &login); err != nil || login.AccessToken == "" || login.TokenType != "bearer" {
+		t.Fatalf("jwt login: %s (%v)", body, err)
+	}
+	token := login.AccessToken
+
+	// 2b. Login, cookie + JWT.
+	h, form = multipartForm(t, "username", "king.arthur@camelot.bt", "password", "guinevere")
+	resp, body = x.do("POST", "/auth/cookie/login", h, form)
+	wantStatus(t, "cookie login", resp, body, http.StatusNoContent)
+	if len(body) != 0 {
+		t.Fatalf("cookie login: body %q", body)
+	}
+	cookies := resp.Cookies()
+	if len(cookies) != 1 || cookies[0].Name != "fastapiusersauth" || cookies[0].Value == "" ||
+		!cookies[0].HttpOnly || !cookies[0].Secure || cookies[0].MaxAge != 3600 || cookies[0].Path != "/" ||
+		cookies[0].SameSite != http.SameSiteLaxMode {
+		t.Fatalf("cookie login: Set-Cookie %q", resp.Header.Values("Set-Cookie"))
+	}
+	resp, body = x.do("GET", "/users/me", http.Header{"Cookie": {"fastapiusersauth=" + cookies[0].Value}}, nil)
+	wantStatus(t, "me by cookie", resp, body, http.StatusOK)
+
+	// 3. Get my profile.
+	resp, body = x.do("GET", "/users/me", jsonHeader(token), nil)
+	wantStatus(t, "me", resp, body, http.StatusOK)
+	if me := userRead(t, "me", body); me["id"] != id || me["email"] != "king.arthur@camelot.bt" {
+		t.Fatalf("me: %s", body)
+	}
+
+	// 3b. The host's own protected route.
+	resp, body = x.do("GET", "/authenticated-route", jsonHeader(token), nil)
+	wantStatus(t, "authenticated route", resp, body, http.StatusOK)
+	if !strings.Contains(string(body), "Hello king.arthur@camelot.bt!") {
+		t.Fatalf("authenticated route: %s", body)
+	}
+	resp, body = x.do("GET", "/authenticated-route", nil, nil)
+	wantStatus(t, "authenticated route without token", resp, body, http.StatusUnauthorized)
+
+	// 4. Update my profile: the password.
+	resp, body = x.do("PATCH", "/users/me", jsonHeader(token), strings.NewReader(`{"password": "lancelot"}`))
+	wantStatus(t, "patch me", resp, body, http.StatusOK)
+	if me := userRead(t, "patch me", body); me["is_superuser"] != false {
+		t.Fatalf("patch me: %s", body)
+	}
+	h, form = multipartForm(t, "username", "king.arthur@camelot.bt", "password", "guinevere")
+	resp, body = x.do("POST", "/auth/jwt/login", h, form)
+	wantStatus(t, "login with the old password", resp, body, http.StatusBadRequest)
+	h, form = multipartForm(t, "username", "king.arthur@camelot.bt", "password", "lancelot")
+	resp, body = x.do("POST", "/auth/jwt/login", h, form)
+	wantStatus(t, "login with the new password", resp, body, http.StatusOK)
+
+	// A second user for the superuser to manage.
+	resp, body = x.do("POST", "/auth/register", jsonHeader(""), strings.NewReader(`{"email": "bedevere@camelot.bt","password": "swallows!"}`))
+	wantStatus(t, "register bedevere", resp, body, http.StatusCreated)
+	other := userRead(t, "register bedevere", body)["id"].(string)
+
+	resp, body = x.do("GET", "/users/"+other, jsonHeader(token), nil)
+	wantStatus(t, "get user as a non-superuser", resp, body, http.StatusForbidden)
+
+	// 5. Become a superuser, at database level.
+	if _, err := a.store.Update(context.Background(), uuid.MustParse(id), func(u *user.User) error {
+		u.IsSuperuser = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// 5.1 Get the profile of any user.
+	resp, body = x.do("GET", "/users/"+id, jsonHeader(token), nil)
+	wantStatus(t, "get own profile by id", resp, body, http.StatusOK)
+	if u := userRead(t, "get own profile by id", body); u["is_superuser"] != true {
+		t.Fatalf("get own profile: %s", body)
+	}
+	resp, body = x.do("GET", "/users/"+other, jsonHeader(token), nil)
+	wantStatus(t, "get user", resp, body, http.StatusOK)
+
+	// 5.1 Update any user.
+	resp, body = x.do("PATCH", "/users/"+other, jsonHeader(token), strings.NewReader(`{"is_superuser": true}`))
+	wantStatus(t, "patch user", resp, body, http.StatusOK)
+	if u := userRead(t, "patch user", body); u["is_superuser"] != true || u["email"] != "bedevere@camelot.bt" {
+		t.Fatalf("patch user: %s", body)
+	}
+
+	// 5.2 Delete any user.
+	resp, body = x.do("DELETE", "/users/"+other, jsonHeader(token), nil)
+	wantStatus(t, "delete user", resp, body, http.StatusNoContent)
+	if len(body) != 0 || resp.Header.Get("Content-Type") != "" {
+		t.Fatalf("delete user: body %q, Content-Type %q", body, resp.Header.Get("Content-Type"))
+	}
+	resp, body = x.do("GET", "/users/"+other, jsonHeader(token), nil)
+	wantStatus(t, "get deleted user", resp, body, http.StatusNotFound)
+
+	// 6. Logout, the cookie carrying the JWT as in the walkthrough.
+	resp, body = x.do("POST", "/auth/cookie/logout", http.Header{"Content-Type": {"application/json"}, "Cookie": {"fastapiusersauth=" + token}}, nil)
+	wantStatus(t, "cookie logout", resp, body, http.StatusNoContent)
+	cleared := resp.Cookies()
+	if len(cleared) != 1 || cleared[0].Name != "fastapiusersauth" || cleared[0].Value != "" || cleared[0].MaxAge >= 0 {
+		t.Fatalf("cookie logout: Set-Cookie %q", resp.Header.Values("Set-Cookie"))
+	}
+}
+
+func TestSecretKeptAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	first, err := loadSecret(config{dataDir: dir}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := loadSecret(config{dataDir: dir}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) < 32 || !bytes.Equal(first, second) {
+		t.Fatalf("secret changed across restarts or is short: %d bytes", len(first))
+	}
+	if _, err := loadSecret(config{secret: "short"}, log); err == nil {
+		t.Fatal("a short USERSAUTH_SECRET was accepted")
+	}
+	env, err := loadSecret(config{secret: strings.Repeat("s", 40), dataDir: dir}, log)
+	if err != nil || string(env) != strings.Repeat("s", 40) {
+		t.Fatalf("USERSAUTH_SECRET not used: %v", err)
+	}
+}

@@ -1,0 +1,65 @@
+package usersauth
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/user"
+)
+
+// MinSecretLength is the shortest secret New accepts, in bytes (RFC 7518
+// section 3.2: an HS256 key must be at least as long as the hash output).
+const MinSecretLength = 32
+
+// Options configures New. Store, Secret and at least one backend are required.
+type Options[U user.Model] struct {
+	// Store keeps the users, for example memory.New[*user.User]() or
+	// sqlstore's db.Users().
+	Store user.Store[U]
+
+	// Secret signs the purpose tokens (password reset, e-mail
+	// verification, OAuth state). At least MinSecretLength random bytes.
+	Secret []byte
+
+	// Backends are the named authentication backends, tried in order to
+	// find the current user. Names must be unique and non-empty; each gets
+	// POST /auth/{name}/login and /auth/{name}/logout.
+	Backends []backend.Backend
+
+	// Hooks are the host's callbacks into the user lifecycle.
+	Hooks user.Hooks[U]
+
+	// PasswordPolicy is the default password check (8 to 128 code points
+	// when zero).
+	PasswordPolicy user.PasswordPolicy
+
+	// Hasher hashes and verifies passwords. Nil means an
+	// *auth.PasswordHasher with OWASP argon2id parameters and a pool of
+	// GOMAXPROCS slots.
+	Hasher user.PasswordHasher
+
+	// RequireVerification refuses unverified users: login answers 400
+	// LOGIN_USER_NOT_VERIFIED (only when the password was right), and the
+	// users routes and logout answer 403.
+	RequireVerification bool
+
+	// TrustedOrigins are origins (scheme://host[:port]) allowed to make
+	// cookie-authenticated state-changing requests across origins. Requests
+	// from the same origin and requests without browser headers (curl, other
+	// servers) always pass.
+	TrustedOrigins []string
+
+	// DisableCSRFProtection turns off the cross-origin check on
+	// cookie-authenticated state-changing requests. Only for hosts that
+	// protect those requests another way.
+	DisableCSRFProtection bool
+
+	// Logger receives security events and errors. Nil means slog.Default().
+	// No password, hash, token or secret is ever logged.
+	Logger *slog.Logger
+
+	// Rand is the source of randomness for ids and tokens. Nil means
+	// crypto/rand.
+	Rand io.Reader
+}

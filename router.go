@@ -1,0 +1,167 @@
+package usersauth
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/usersauth/usersauth/backend"
+)
+
+// route is one pattern of a router, relative to where the router is mounted.
+type route struct {
+	method, path string
+	handler      http.HandlerFunc
+}
+
+func (a *UsersAuth[U]) registerRoutes(prefix string) []route {
+	return []route{{http.MethodPost, prefix + "/register", a.handleRegister}}
+}
+
+func (a *UsersAuth[U]) authRoutes(prefix string, be *backend.Backend) []route {
+	return []route{
+		{http.MethodPost, prefix + "/login", a.loginHandler(be)},
+		{http.MethodPost, prefix + "/logout", a.logoutHandler(be)},
+	}
+}
+
+func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
+	return []route{
+		{http.MethodGet, prefix + "/me", a.handleGetMe},
+		{http.MethodPatch, prefix + "/me", a.handlePatchMe},
+		{http.MethodGet, prefix + "/{id}", a.handleGetUser},
+		{http.MethodPatch, prefix + "/{id}", a.handlePatchUser},
+		{http.MethodDelete, prefix + "/{id}", a.handleDeleteUser},
+	}
+}
+
+// Handler returns every route of the contract at its default path:
+// /auth/register, /auth/{backend}/login and /logout for each backend, and
+// /users/me and /users/{id}. Unknown paths under it answer 404 and unknown
+// methods 405, in JSON.
+func (a *UsersAuth[U]) Handler() http.Handler {
+	return a.newRouter(a.allRoutes())
+}
+
+func (a *UsersAuth[U]) allRoutes() []route {
+	routes := a.registerRoutes("/auth")
+	for i := range a.backends {
+		routes = append(routes, a.authRoutes("/auth/"+a.backends[i].Name, &a.backends[i])...)
+	}
+	return append(routes, a.usersRoutes("/users")...)
+}
+
+// Mount registers every route of Handler on mux, at its default path, plus
+// catch-alls under /auth/ and /users/ that answer unknown paths 404 and
+// unknown methods 405 in JSON. The routes are registered one by one rather
+// than behind a prefix, so a request is matched once, by the host's mux; the
+// host's own more specific patterns (say, GET /users/me/avatar) still win.
+func (a *UsersAuth[U]) Mount(mux *http.ServeMux) {
+	routes := a.allRoutes()
+	rt := a.newRouter(routes)
+	for _, r := range routes {
+		mux.Handle(r.method+" "+r.path, rt.guard(r.handler))
+	}
+	unmatched := rt.guard(rt.unmatched)
+	mux.Handle("/auth/", unmatched)
+	mux.Handle("/users/", unmatched)
+}
+
+// RegisterHandler returns the register router alone: POST /register. Mount
+// it under a prefix of your choice with http.StripPrefix, e.g.
+// mux.Handle("/auth/", http.StripPrefix("/auth", ua.RegisterHandler())).
+func (a *UsersAuth[U]) RegisterHandler() http.Handler {
+	return a.newRouter(a.registerRoutes(""))
+}
+
+// AuthHandler returns the auth router of the named backend alone: POST
+// /login and POST /logout, to mount under a prefix of your choice. It
+// panics if no backend has that name, a programming error found at startup.
+func (a *UsersAuth[U]) AuthHandler(name string) http.Handler {
+	for i := range a.backends {
+		if a.backends[i].Name == name {
+			return a.newRouter(a.authRoutes("", &a.backends[i]))
+		}
+	}
+	panic(fmt.Sprintf("usersauth: no backend named %q", name))
+}
+
+// UsersHandler returns the users router alone: GET and PATCH /me, GET, PATCH
+// and DELETE /{id}, to mount under a prefix of your choice.
+func (a *UsersAuth[U]) UsersHandler() http.Handler {
+	return a.newRouter(a.usersRoutes(""))
+}
+
+// router serves a set of routes with the contract's JSON answers for
+// unknown paths (404) and methods (405), and turns a panic into a 500.
+type router struct {
+	mux *http.ServeMux
+	log *slog.Logger
+}
+
+func (a *UsersAuth[U]) newRouter(routes []route) *router {
+	rt := &router{mux: http.NewServeMux(), log: a.log}
+	for _, r := range routes {
+		rt.mux.HandleFunc(r.method+" "+r.path, r.handler)
+	}
+	rt.mux.HandleFunc("/", rt.unmatched)
+	return rt
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer rt.recover(w, r)
+	rt.mux.ServeHTTP(w, r)
+}
+
+// guard wraps a handler mounted on a host's mux with the panic recovery the
+// router gives its own routes.
+func (rt *router) guard(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer rt.recover(w, r)
+		h(w, r)
+	})
+}
+
+// recover turns a panic into a 500 in the contract's format, so the client
+// gets an answer rather than a dropped connection, and logs it.
+func (rt *router) recover(w http.ResponseWriter, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	// The panic value may hold anything, secrets included; only runtime
+	// errors (nil dereference, index out of range) are safe to log.
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("stack", string(debug.Stack()))}
+	if re, ok := p.(runtime.Error); ok {
+		attrs = append(attrs, slog.String("error", re.Error()))
+	}
+	rt.log.LogAttrs(r.Context(), slog.LevelError, "panic serving request", attrs...)
+	writeProblem(w, newProblem(http.StatusInternalServerError))
+}
+
+var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// unmatched answers a request no route took: 405 with Allow when the path
+// exists under another method, 404 otherwise.
+func (rt *router) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range probeMethods {
+		probe := *r
+		probe.Method = m
+		if _, pattern := rt.mux.Handler(&probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		writeProblem(w, newProblem(http.StatusNotFound))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeProblem(w, newProblem(http.StatusMethodNotAllowed))
+}

@@ -1,0 +1,349 @@
+package user
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/auth"
+)
+
+// ManagerOptions configures a Manager.
+type ManagerOptions[U Model] struct {
+	// Store keeps the users. Required.
+	Store Store[U]
+	// Hasher hashes and verifies passwords. Required; usually an
+	// *auth.PasswordHasher.
+	Hasher PasswordHasher
+	// Hooks are the host's callbacks.
+	Hooks Hooks[U]
+	// Policy is the default password policy.
+	Policy PasswordPolicy
+	// Logger receives security events (failed logins, password changes) and
+	// hook failures. Nil means slog.Default().
+	Logger *slog.Logger
+	// Rand is the source of new user ids. Nil means crypto/rand.
+	Rand io.Reader
+}
+
+// Manager holds the user operations every route is built on: create,
+// authenticate, update and delete, with their hooks. It has no HTTP in it: an
+// admin command or a background job uses it the same way the routes do.
+type Manager[U Model] struct {
+	store  Store[U]
+	hasher PasswordHasher
+	hooks  Hooks[U]
+	policy PasswordPolicy
+	log    *slog.Logger
+	rand   io.Reader
+}
+
+// NewManager returns a Manager, or an error if a required option is missing.
+func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
+	if o.Store == nil {
+		return nil, errors.New("user: ManagerOptions.Store is required")
+	}
+	if o.Hasher == nil {
+		return nil, errors.New("user: ManagerOptions.Hasher is required")
+	}
+	m := &Manager[U]{store: o.Store, hasher: o.Hasher, hooks: o.Hooks, policy: o.Policy, log: o.Logger, rand: o.Rand}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.rand == nil {
+		m.rand = rand.Reader
+	}
+	return m, nil
+}
+
+// Store returns the store the Manager works on.
+func (m *Manager[U]) Store() Store[U] { return m.store }
+
+// Get returns the user with the given id, or ErrNotFound.
+func (m *Manager[U]) Get(ctx context.Context, id uuid.UUID) (U, error) {
+	return m.store.Get(ctx, id)
+}
+
+// GetByEmail returns the user with the given e-mail (compared by EmailKey),
+// or ErrNotFound.
+func (m *Manager[U]) GetByEmail(ctx context.Context, email string) (U, error) {
+	return m.store.GetByEmail(ctx, email)
+}
+
+// ValidatePassword runs the policy, then the host's hook. It returns an
+// *InvalidPasswordError for a refused password.
+func (m *Manager[U]) ValidatePassword(ctx context.Context, password string, u U) error {
+	if err := m.policy.Check(password); err != nil {
+		return err
+	}
+	if m.hooks.ValidatePassword != nil {
+		if err := m.hooks.ValidatePassword(ctx, password, u); err != nil {
+			return fmt.Errorf("password validation hook: %w", err)
+		}
+	}
+	return nil
+}
+
+// Create registers u with the given password. u.Email is normalised
+// (NormalizeEmail; an *InvalidEmailError when it is not an address). With safe set, as on the public registration route, the
+// id is generated and the flags take their defaults (active, not superuser,
+// not verified) whatever u holds; without it u's flags are kept and an id is
+// generated only if u has none.
+//
+// The password is checked before the e-mail's uniqueness. Errors:
+// *InvalidPasswordError, ErrAlreadyExists, or the hasher's and store's own.
+func (m *Manager[U]) Create(ctx context.Context, u U, password string, safe bool) (U, error) {
+	var zero U
+	b := u.UserBase()
+	email, err := NormalizeEmail(b.Email)
+	if err != nil {
+		return zero, err
+	}
+	b.Email = email
+	if safe {
+		b.ID = uuid.Nil
+		b.IsActive, b.IsSuperuser, b.IsVerified = true, false, false
+	}
+	if err := m.ValidatePassword(ctx, password, u); err != nil {
+		return zero, err
+	}
+	if b.HashedPassword, err = m.hasher.Hash(ctx, password); err != nil {
+		return zero, err
+	}
+	if b.ID == uuid.Nil {
+		if b.ID, err = uuid.NewRandomFromReader(m.rand); err != nil {
+			return zero, fmt.Errorf("user: new id: %w", err)
+		}
+	}
+	if err := m.store.Create(ctx, u); err != nil {
+		return zero, err
+	}
+	m.log.LogAttrs(ctx, slog.LevelInfo, "user registered", slog.String("user_id", b.ID.String()))
+	m.after(ctx, "AfterRegister", b.ID, m.hooks.AfterRegister, u)
+	return u, nil
+}
+
+// Authenticate returns the active user with that e-mail and password, or
+// ErrInvalidCredentials. The e-mail is looked up as given (by its EmailKey,
+// not validated or trimmed). An unknown e-mail costs one dummy verification so
+// that timing does not reveal which accounts exist, and an inactive user is
+// refused only after the password was checked, for the same reason. A stored
+// hash that cannot be used is logged and fails the login. When the stored
+// hash was made with other parameters or another scheme, it is replaced with
+// a new one; a failure to do so is logged and does not fail the login.
+func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (U, error) {
+	var zero U
+	if len(password) > MaxPasswordBytes {
+		// No password this long was ever accepted; refusing it without
+		// hashing keeps the cost of a login bounded whatever is sent.
+		return zero, ErrInvalidCredentials
+	}
+	u, err := m.store.GetByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
+			return zero, err
+		}
+		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "unknown e-mail"))
+		return zero, ErrInvalidCredentials
+	}
+	if err != nil {
+		return zero, err
+	}
+	b := u.UserBase()
+	ok, rehash, err := m.hasher.Verify(ctx, password, b.HashedPassword)
+	if errors.Is(err, auth.ErrMalformedHash) {
+		m.log.LogAttrs(ctx, slog.LevelError, "login failed: stored password hash is unusable", slog.String("user_id", b.ID.String()), slog.String("error", err.Error()))
+		// An unusable hash is refused before any hashing; spend the usual
+		// cost so that timing does not single this account out.
+		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
+			return zero, err
+		}
+		return zero, ErrInvalidCredentials
+	}
+	if err != nil {
+		return zero, err
+	}
+	if !ok {
+		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "wrong password"), slog.String("user_id", b.ID.String()))
+		return zero, ErrInvalidCredentials
+	}
+	if !b.IsActive {
+		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "inactive"), slog.String("user_id", b.ID.String()))
+		return zero, ErrInvalidCredentials
+	}
+	if rehash {
+		m.upgradeHash(ctx, u, password)
+	}
+	return u, nil
+}
+
+var errHashChanged = errors.New("password changed concurrently")
+
+// upgradeHash replaces u's stored hash with one made with the current
+// parameters, unless the password changed in the meantime.
+func (m *Manager[U]) upgradeHash(ctx context.Context, u U, password string) {
+	b := u.UserBase()
+	old := b.HashedPassword
+	hash, err := m.hasher.Hash(ctx, password)
+	if err == nil {
+		_, err = m.store.Update(ctx, b.ID, func(cur U) error {
+			if cur.UserBase().HashedPassword != old {
+				return errHashChanged
+			}
+			cur.UserBase().HashedPassword = hash
+			return nil
+		})
+	}
+	if err != nil && !errors.Is(err, errHashChanged) {
+		m.log.LogAttrs(ctx, slog.LevelWarn, "password hash upgrade failed", slog.String("user_id", b.ID.String()), slog.String("error", err.Error()))
+		return
+	}
+	if err == nil {
+		b.HashedPassword = hash
+		m.log.LogAttrs(ctx, slog.LevelInfo, "password hash upgraded", slog.String("user_id", b.ID.String()))
+	}
+}
+
+// AfterLogin runs the AfterLogin hook; the routes call it once the token is
+// issued.
+func (m *Manager[U]) AfterLogin(ctx context.Context, u U) {
+	m.log.LogAttrs(ctx, slog.LevelInfo, "login", slog.String("user_id", u.UserBase().ID.String()))
+	m.after(ctx, "AfterLogin", u.UserBase().ID, m.hooks.AfterLogin, u)
+}
+
+// Update is a change to a user. Nil fields are left alone.
+type Update struct {
+	// Email is the new address; Update normalises it (NormalizeEmail).
+	Email *string
+	// Password is the new password in clear; it is validated and hashed.
+	Password *string
+	// IsActive, IsSuperuser and IsVerified are applied only by an unsafe
+	// (superuser) update.
+	IsActive, IsSuperuser, IsVerified *bool
+	// Fields is a JSON object of the host's own fields, keyed by their exact
+	// JSON names (see Schema), applied with encoding/json.
+	Fields json.RawMessage
+}
+
+// Update applies upd to the user u, atomically in the store. A safe update,
+// as on PATCH /users/me, ignores the flags. Changing the e-mail sets
+// IsVerified to false unless the same unsafe update sets IsVerified. The
+// password is validated before anything is written. Errors:
+// *InvalidPasswordError, ErrAlreadyExists (the e-mail belongs to another
+// user), ErrNotFound, or the hasher's and store's own.
+func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U, error) {
+	var zero U
+	id := u.UserBase().ID
+	if upd.Email != nil {
+		email, err := NormalizeEmail(*upd.Email)
+		if err != nil {
+			return zero, err
+		}
+		upd.Email = &email
+	}
+	var hash string
+	if upd.Password != nil {
+		if err := m.ValidatePassword(ctx, *upd.Password, u); err != nil {
+			return zero, err
+		}
+		var err error
+		if hash, err = m.hasher.Hash(ctx, *upd.Password); err != nil {
+			return zero, err
+		}
+	}
+	var changed []string
+	updated, err := m.store.Update(ctx, id, func(cur U) error {
+		changed = changed[:0]
+		if len(upd.Fields) > 0 {
+			if err := json.Unmarshal(upd.Fields, cur); err != nil {
+				return fmt.Errorf("user: applying fields: %w", err)
+			}
+			var keys map[string]json.RawMessage
+			if err := json.Unmarshal(upd.Fields, &keys); err == nil {
+				for k := range keys {
+					changed = append(changed, k)
+				}
+			}
+		}
+		b := cur.UserBase()
+		if upd.Email != nil && *upd.Email != b.Email {
+			b.Email = *upd.Email
+			b.IsVerified = false
+			changed = append(changed, "email")
+		}
+		if upd.Password != nil {
+			b.HashedPassword = hash
+			changed = append(changed, "password")
+		}
+		if !safe {
+			if upd.IsActive != nil {
+				b.IsActive = *upd.IsActive
+				changed = append(changed, "is_active")
+			}
+			if upd.IsSuperuser != nil {
+				b.IsSuperuser = *upd.IsSuperuser
+				changed = append(changed, "is_superuser")
+			}
+			if upd.IsVerified != nil {
+				b.IsVerified = *upd.IsVerified
+				changed = append(changed, "is_verified")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return zero, err
+	}
+	if upd.Password != nil {
+		m.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.String("user_id", id.String()))
+	}
+	m.afterUpdate(ctx, updated, changed)
+	return updated, nil
+}
+
+func (m *Manager[U]) afterUpdate(ctx context.Context, u U, changed []string) {
+	if m.hooks.AfterUpdate == nil {
+		return
+	}
+	if err := m.hooks.AfterUpdate(ctx, u, changed); err != nil {
+		m.hookFailed(ctx, "AfterUpdate", u.UserBase().ID, err)
+	}
+}
+
+// Delete removes u after the BeforeDelete hook allowed it. Errors: the
+// hook's (a *RejectedError for a refusal the client may see), ErrNotFound,
+// or the store's own.
+func (m *Manager[U]) Delete(ctx context.Context, u U) error {
+	id := u.UserBase().ID
+	if m.hooks.BeforeDelete != nil {
+		if err := m.hooks.BeforeDelete(ctx, u); err != nil {
+			return fmt.Errorf("BeforeDelete hook: %w", err)
+		}
+	}
+	if err := m.store.Delete(ctx, id); err != nil {
+		return err
+	}
+	m.log.LogAttrs(ctx, slog.LevelInfo, "user deleted", slog.String("user_id", id.String()))
+	m.after(ctx, "AfterDelete", id, m.hooks.AfterDelete, u)
+	return nil
+}
+
+// after runs an After* hook whose failure can only be logged.
+func (m *Manager[U]) after(ctx context.Context, name string, id uuid.UUID, hook func(context.Context, U) error, u U) {
+	if hook == nil {
+		return
+	}
+	if err := hook(ctx, u); err != nil {
+		m.hookFailed(ctx, name, id, err)
+	}
+}
+
+func (m *Manager[U]) hookFailed(ctx context.Context, name string, id uuid.UUID, err error) {
+	m.log.LogAttrs(ctx, slog.LevelError, "hook failed", slog.String("hook", name), slog.String("user_id", id.String()), slog.String("error", err.Error()))
+}

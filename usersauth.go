@@ -1,0 +1,136 @@
+// Package usersauth gives a net/http service user registration,
+// authentication and management, speaking the HTTP dialect of FastAPI Users:
+// a frontend, a mobile app or a test suite written for a FastAPI Users
+// backend works against it unchanged, and its tokens and password hashes
+// carry over.
+//
+// A host builds a UsersAuth with New around its user store and a list of
+// named authentication backends, mounts its handlers, and wraps its own
+// handlers with RequireUser:
+//
+//	ua, err := usersauth.New(usersauth.Options[*user.User]{
+//		Store:  memory.New[*user.User](),
+//		Secret: secret,
+//		Backends: []backend.Backend{
+//			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, time.Hour)},
+//		},
+//	})
+//	mux := http.NewServeMux()
+//	ua.Mount(mux)
+//	mux.Handle("GET /notes", ua.RequireUser(usersauth.Active)(notes))
+//
+// The user type is the host's: any struct embedding user.Base, used through a
+// pointer (*user.User, or *Member for a host's own type). Its own fields flow
+// through registration, reads and PATCH as JSON.
+package usersauth
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+
+	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/user"
+)
+
+// UsersAuth is the library built around one user store and its backends. It
+// is safe for concurrent use; build one per process (or more: instances do
+// not share state).
+type UsersAuth[U user.Model] struct {
+	manager             *user.Manager[U]
+	backends            []backend.Backend
+	schema              *user.Schema
+	csrf                *http.CrossOriginProtection
+	log                 *slog.Logger
+	requireVerification bool
+	userReq, superReq   Requirement
+}
+
+var backendName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// New checks opts and builds a UsersAuth. It fails on a missing store, a
+// secret shorter than MinSecretLength, no backends, a backend without a
+// name, transport or strategy, two backends with one name, a backend whose
+// configuration is invalid (backend.Validator), or a user type that does not
+// embed user.Base.
+func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
+	if opts.Store == nil {
+		return nil, errors.New("usersauth: Options.Store is required")
+	}
+	if len(opts.Secret) < MinSecretLength {
+		return nil, fmt.Errorf("usersauth: Options.Secret must be at least %d bytes", MinSecretLength)
+	}
+	if len(opts.Backends) == 0 {
+		return nil, errors.New("usersauth: at least one backend is required")
+	}
+	seen := map[string]bool{}
+	for i, be := range opts.Backends {
+		switch {
+		case !backendName.MatchString(be.Name):
+			return nil, fmt.Errorf("usersauth: backend %d: name %q is not a usable path segment", i, be.Name)
+		case seen[be.Name]:
+			return nil, fmt.Errorf("usersauth: two backends are named %q", be.Name)
+		case be.Transport == nil || be.Strategy == nil:
+			return nil, fmt.Errorf("usersauth: backend %q needs a Transport and a Strategy", be.Name)
+		}
+		seen[be.Name] = true
+		for _, part := range []any{be.Transport, be.Strategy} {
+			if v, ok := part.(backend.Validator); ok {
+				if err := v.Validate(); err != nil {
+					return nil, fmt.Errorf("usersauth: backend %q: %w", be.Name, err)
+				}
+			}
+		}
+	}
+	schema, err := user.SchemaOf[U]()
+	if err != nil {
+		return nil, fmt.Errorf("usersauth: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	hasher := opts.Hasher
+	if hasher == nil {
+		h, err := auth.NewPasswordHasher(auth.HasherOptions{Rand: opts.Rand})
+		if err != nil {
+			return nil, fmt.Errorf("usersauth: %w", err)
+		}
+		hasher = h
+	}
+	manager, err := user.NewManager(user.ManagerOptions[U]{
+		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("usersauth: %w", err)
+	}
+	a := &UsersAuth[U]{
+		manager:             manager,
+		backends:            append([]backend.Backend(nil), opts.Backends...),
+		schema:              schema,
+		log:                 log,
+		requireVerification: opts.RequireVerification,
+		userReq:             Active,
+		superReq:            Active | Superuser,
+	}
+	if opts.RequireVerification {
+		a.userReq |= Verified
+		a.superReq |= Verified
+	}
+	if !opts.DisableCSRFProtection {
+		a.csrf = http.NewCrossOriginProtection()
+		for _, origin := range opts.TrustedOrigins {
+			if err := a.csrf.AddTrustedOrigin(origin); err != nil {
+				return nil, fmt.Errorf("usersauth: trusted origin: %w", err)
+			}
+		}
+	}
+	return a, nil
+}
+
+// Manager returns the user manager behind the routes, for a host's own
+// handlers, jobs and admin tools.
+func (a *UsersAuth[U]) Manager() *user.Manager[U] { return a.manager }
