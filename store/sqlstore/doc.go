@@ -1,0 +1,71 @@
+// Package sqlstore stores users in a SQL database through database/sql, with
+// two dialects: SQLite (driver "sqlite", modernc.org/sqlite, pure Go) and
+// PostgreSQL (driver "pgx", github.com/jackc/pgx/v5/stdlib).
+//
+// The package imports neither driver, so a host links only the one it uses,
+// with a blank import next to its call to Open:
+//
+//	import _ "modernc.org/sqlite"
+//
+//	db, err := sqlstore.Open(ctx, "sqlite", "users.db")
+//	store := db.Users() // a user.Store[*user.User]
+//
+// OpenURL takes one string, a SQLite file or a postgres:// URL, as an admin
+// command line does; UserStore.List and Count page through the users for it.
+//
+// # Schema
+//
+// The tables are those of FastAPI Users' SQLAlchemy adapter
+// (fastapi-users-db-sqlalchemy), so a database it created can be opened as
+// is: "user" (id, email, hashed_password, is_active, is_superuser,
+// is_verified), accesstoken and oauth_account, with the same column types,
+// indexes and ON DELETE CASCADE foreign keys. Ids are UUIDs (FastAPI Users'
+// UUID tables; integer ids are not supported). The package adds two columns
+// to "user":
+//
+//   - email_key, the address's user.EmailKey (NFKC, lower-cased), under a
+//     UNIQUE index. SQL cannot compute NFKC, so Go computes it on every write;
+//     uniqueness is enforced by the database, never by a read followed by a
+//     write, so concurrent registrations of one address leave one row.
+//   - extra, a JSON object (TEXT on SQLite, JSONB on PostgreSQL) holding the
+//     host's own fields.
+//
+// Columns a host added to "user" for FastAPI Users are left alone; as the
+// store does not write them, they must be nullable or have a default.
+//
+// # Host fields
+//
+// A host type (a struct embedding user.Base, used through UsersOf) is
+// marshalled with encoding/json; the keys of user.Base (id, email, is_active,
+// is_superuser, is_verified) are dropped, as they have columns, and the rest
+// is stored in extra. On read, extra is unmarshalled into a new value and the
+// columns are set on top. Fields encoding/json does not marshal (unexported,
+// or tagged `json:"-"`) are therefore not stored. This keeps one schema for
+// every host and needs no migration when a host adds a field; the price is
+// that the database cannot index or constrain host fields. A host that needs
+// that keeps such data in its own tables, keyed by the user id. An update
+// keeps the keys of extra that its type does not have, so an admin tool
+// working on *user.User, or an older version of the host, loses nothing.
+//
+// # Migrations
+//
+// Open and New migrate the schema: embedded, versioned steps recorded in the
+// table usersauth_schema_migrations, applied in one transaction under a lock
+// (PostgreSQL: pg_advisory_xact_lock; SQLite: BEGIN IMMEDIATE), so several
+// processes may start at once. Opening a database made by FastAPI Users adds
+// the two columns and fills email_key from the existing rows; if two existing
+// addresses share a key, migration fails with an *EmailKeyConflictError
+// naming them, and the database is left unchanged. (SQLite cannot add a
+// constraint to an existing column, so there an adopted table's email_key
+// stays nullable; the store always writes it.)
+//
+// # SQLite
+//
+// Open configures SQLite for concurrent use through modernc's DSN parameters:
+// WAL journal, busy_timeout 5 s, foreign keys on, synchronous=NORMAL (see
+// SQLiteDSN). An in-memory database (":memory:") is held on a single
+// connection so that every query sees the same database. Writes that read
+// first (Update, Migrate) take the write lock up front with BEGIN IMMEDIATE,
+// which SQLite's busy timeout can wait for; a read lock upgraded later could
+// fail with SQLITE_BUSY at once.
+package sqlstore

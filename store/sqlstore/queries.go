@@ -1,0 +1,105 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// userColumns are the columns a user is read from, in scan order; for a
+// user type without fields of its own, baseColumns, which spares the driver
+// a column on the hot path.
+const (
+	baseColumns = `id, email, hashed_password, is_active, is_superuser, is_verified`
+	userColumns = baseColumns + `, extra`
+)
+
+// queries holds the SQL text of the user store for one dialect. Both
+// dialects accept $n placeholders (SQLite takes $NNN as the NNN-th argument).
+type queries struct {
+	getByID        string
+	getByEmail     string
+	getBaseByID    string
+	getBaseByEmail string
+	insert         string
+	delete         string
+	count          string
+	list           string
+	listAfter      string
+
+	// lockByID takes the write lock on the user's row before the read of an
+	// Update; empty where the read itself locks (PostgreSQL's FOR UPDATE).
+	lockByID    string
+	getForWrite string
+	update      string
+	updateBase  string // update without extra, for user types with no fields of their own
+}
+
+func newQueries(d Dialect) queries {
+	q := queries{
+		getByID:        `SELECT ` + userColumns + ` FROM "user" WHERE id = $1`,
+		getByEmail:     `SELECT ` + userColumns + ` FROM "user" WHERE email_key = $1`,
+		getBaseByID:    `SELECT ` + baseColumns + ` FROM "user" WHERE id = $1`,
+		getBaseByEmail: `SELECT ` + baseColumns + ` FROM "user" WHERE email_key = $1`,
+		insert: `INSERT INTO "user" (id, email, email_key, hashed_password, is_active, is_superuser, is_verified, extra)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		delete:    `DELETE FROM "user" WHERE id = $1`,
+		count:     `SELECT COUNT(*) FROM "user"`,
+		list:      `SELECT ` + userColumns + ` FROM "user" ORDER BY email_key LIMIT $1 OFFSET $2`,
+		listAfter: `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $3 ORDER BY email_key LIMIT $1 OFFSET $2`,
+		update: `UPDATE "user" SET email = $2, email_key = $3, hashed_password = $4,
+			is_active = $5, is_superuser = $6, is_verified = $7, extra = $8 WHERE id = $1`,
+		updateBase: `UPDATE "user" SET email = $2, email_key = $3, hashed_password = $4,
+			is_active = $5, is_superuser = $6, is_verified = $7 WHERE id = $1`,
+	}
+	switch d {
+	case Postgres:
+		q.getForWrite = q.getByID + ` FOR UPDATE`
+	case SQLite:
+		// SQLite has no row locks; a write as the first statement takes the
+		// database's write lock before anything is read, even in a
+		// transaction that began DEFERRED (a DSN without _txlock=immediate).
+		// It touches a column no index or foreign key involves.
+		q.lockByID = `UPDATE "user" SET is_active = is_active WHERE id = $1`
+		q.getForWrite = q.getByID
+	}
+	return q
+}
+
+// statements are the store's hot-path queries, prepared once per DB.
+type statements struct {
+	getByID        *sql.Stmt
+	getByEmail     *sql.Stmt
+	getBaseByID    *sql.Stmt
+	getBaseByEmail *sql.Stmt
+	insert         *sql.Stmt
+	delete         *sql.Stmt
+}
+
+func (s *statements) all() []**sql.Stmt {
+	return []**sql.Stmt{&s.getByID, &s.getByEmail, &s.getBaseByID, &s.getBaseByEmail, &s.insert, &s.delete}
+}
+
+func (s *statements) prepare(ctx context.Context, db *sql.DB, q *queries) error {
+	texts := []string{q.getByID, q.getByEmail, q.getBaseByID, q.getBaseByEmail, q.insert, q.delete}
+	for i, p := range s.all() {
+		stmt, err := db.PrepareContext(ctx, texts[i])
+		if err != nil {
+			_ = s.close()
+			return err
+		}
+		*p = stmt
+	}
+	return nil
+}
+
+func (s *statements) close() error {
+	var err error
+	for _, stmt := range s.all() {
+		if *stmt != nil {
+			err = errors.Join(err, (*stmt).Close())
+			*stmt = nil
+		}
+	}
+	return err
+}
