@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Load test: requests per second of an authenticated GET /users/me (bearer
-# JWT, memory store) against a bare net/http handler writing the same JSON,
-# both served by one process and measured alternately with wrk under the same
-# settings. Prints each round and the ratio of the totals.
+# JWT; memory store, or SQLite with STORE=sqlite) against a bare net/http
+# handler writing the same JSON, both served by one process and measured
+# alternately with wrk under the same settings. Prints each round and the
+# ratio of the totals.
 #
 #   scripts/load.sh [seconds per run, default 10] [rounds, default 3]
+#   STORE=sqlite scripts/load.sh
 #
 # Needs wrk (Debian: apt-get install -y wrk).
 set -euo pipefail
@@ -19,7 +21,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wr
 tmp=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/loadserver" ./bench/loadserver
-"$tmp/loadserver" -addr "127.0.0.1:$port" >"$tmp/out" &
+"$tmp/loadserver" -addr "127.0.0.1:$port" -store "${STORE:-memory}" >"$tmp/out" &
 pid=$!
 for _ in $(seq 100); do
 	grep -q '^TOKEN=' "$tmp/out" 2>/dev/null && break
@@ -45,7 +47,7 @@ wrk -t1 -c4 -d1s -H "Authorization: Bearer $token" "$base/users/me" >/dev/null
 
 total_bare=0
 total_ua=0
-printf "wrk -t%s -c%s -d%ss, %s rounds\n" "$threads" "$conns" "$secs" "$rounds"
+printf "store %s, wrk -t%s -c%s -d%ss, %s rounds\n" "${STORE:-memory}" "$threads" "$conns" "$secs" "$rounds"
 printf "%-6s %14s %20s %8s\n" round "bare req/s" "usersauth req/s" ratio
 for i in $(seq "$rounds"); do
 	b=$(rps "$base/bare")

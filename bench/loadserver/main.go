@@ -1,5 +1,6 @@
 // Command loadserver serves, side by side in one process, an authenticated
-// GET /users/me through usersauth and GET /bare, a bare net/http handler
+// GET /users/me through usersauth (over the memory store, or SQLite read on
+// every request with -store sqlite) and GET /bare, a bare net/http handler
 // writing the same JSON bytes, so that a load generator can compare the two
 // under identical conditions. scripts/load.sh drives it with wrk.
 //
@@ -17,26 +18,53 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/store/memory"
+	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
+
+	_ "modernc.org/sqlite"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8089", "address to listen on")
+	kind := flag.String("store", "memory", "user store: memory, or sqlite (a file in a temporary directory, read on every request)")
 	flag.Parse()
-	if err := run(*addr); err != nil {
+	if err := run(*addr, *kind); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(addr string) error {
+func openStore(ctx context.Context, kind string) (user.Store[*user.User], func(), error) {
+	switch kind {
+	case "memory":
+		return memory.New[*user.User](), func() {}, nil
+	case "sqlite":
+		dir, err := os.MkdirTemp("", "usersauth-load")
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := sqlstore.Open(ctx, "sqlite", filepath.Join(dir, "users.db"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return db.Users(), func() { db.Close(); os.RemoveAll(dir) }, nil
+	}
+	return nil, nil, fmt.Errorf("unknown store %q", kind)
+}
+
+func run(addr, kind string) error {
 	ctx := context.Background()
 	secret := []byte("load-test-secret-not-for-production-use")
-	store := memory.New[*user.User]()
+	store, closeStore, err := openStore(ctx, kind)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
 	jwt := backend.JWT(secret, time.Hour)
 	ua, err := usersauth.New(usersauth.Options[*user.User]{
 		Store:    store,

@@ -6,9 +6,15 @@
 //
 //	go run ./examples/basic [-addr :8000]
 //
-// The signing secret comes from USERSAUTH_SECRET (at least 32 bytes), or is
-// generated once and kept in usersauth.secret in the working directory, so a
-// restart does not log everyone out.
+// Users are kept in an SQLite file, usersauth.db in the working directory
+// (-db or USERSAUTH_DB name another file, or a postgres:// URL), so they
+// survive a restart. The signing secret comes from USERSAUTH_SECRET (at least
+// 32 bytes), or is generated once and kept in usersauth.secret beside the
+// database, so a restart does not log everyone out either.
+//
+// The first superuser is made with the admin command:
+//
+//	go run ./cmd/usersauth promote --db usersauth.db king.arthur@camelot.bt
 package main
 
 import (
@@ -32,21 +38,33 @@ import (
 
 	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/backend"
-	"github.com/usersauth/usersauth/store/memory"
+	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, for a postgres:// -db
+	_ "modernc.org/sqlite"             // the embedded default
 )
 
 // config is what the command line and the environment decide.
 type config struct {
 	addr    string
+	db      string // SQLite path or PostgreSQL URL
 	dataDir string // where the generated secret is kept
 	secret  string // USERSAUTH_SECRET
 }
 
 func main() {
-	cfg := config{secret: os.Getenv("USERSAUTH_SECRET"), dataDir: "."}
+	cfg := config{secret: os.Getenv("USERSAUTH_SECRET"), db: os.Getenv("USERSAUTH_DB")}
+	if cfg.db == "" {
+		cfg.db = "usersauth.db"
+	}
 	flag.StringVar(&cfg.addr, "addr", ":8000", "address to listen on")
+	flag.StringVar(&cfg.db, "db", cfg.db, "SQLite database file, or a postgres:// URL (default $USERSAUTH_DB or usersauth.db)")
 	flag.Parse()
+	cfg.dataDir = "."
+	if !isURL(cfg.db) {
+		cfg.dataDir = filepath.Dir(cfg.db)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -56,19 +74,28 @@ func main() {
 	}
 }
 
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
 // app is the example server: the library, its store, and the mux serving both.
 type app struct {
 	ua      *usersauth.UsersAuth[*user.User]
+	db      *sqlstore.DB
 	store   user.Store[*user.User]
 	handler http.Handler
 }
 
-func newApp(cfg config, log *slog.Logger) (*app, error) {
+func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	secret, err := loadSecret(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	store := memory.New[*user.User]()
+	db, err := sqlstore.OpenURL(ctx, cfg.db)
+	if err != nil {
+		return nil, err
+	}
+	store := db.Users()
 	ua, err := usersauth.New(usersauth.Options[*user.User]{
 		Store:  store,
 		Secret: secret,
@@ -92,12 +119,13 @@ func newApp(cfg config, log *slog.Logger) (*app, error) {
 		},
 	})
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	ua.Mount(mux)
 	mux.Handle("GET /authenticated-route", ua.RequireUser(usersauth.Active)(http.HandlerFunc(authenticatedRoute)))
-	return &app{ua: ua, store: store, handler: mux}, nil
+	return &app{ua: ua, db: db, store: store, handler: mux}, nil
 }
 
 // authenticatedRoute is the host's own protected handler.
@@ -110,10 +138,11 @@ func authenticatedRoute(w http.ResponseWriter, r *http.Request) {
 // run serves until ctx ends. listening, when not nil, receives the app and
 // its bound address once the server accepts connections.
 func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app, net.Addr)) error {
-	a, err := newApp(cfg, log)
+	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	defer a.db.Close()
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -126,7 +155,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("usersauth example listening", "addr", "http://"+displayAddr(ln.Addr()))
+	log.Info("usersauth example listening", "addr", "http://"+displayAddr(ln.Addr()), "db", cfg.db)
 	if listening != nil {
 		listening(a, ln.Addr())
 	}

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -36,7 +37,8 @@ func startServerLogging(t *testing.T, logTo io.Writer) (*app, string) {
 	}
 	ready := make(chan started, 1)
 	done := make(chan error, 1)
-	cfg := config{addr: "127.0.0.1:0", dataDir: t.TempDir()}
+	dir := t.TempDir()
+	cfg := config{addr: "127.0.0.1:0", dataDir: dir, db: filepath.Join(dir, "usersauth.db")}
 	log := slog.New(slog.NewTextHandler(logTo, nil))
 	go func() {
 		done <- run(ctx, cfg, log, func(a *app, addr net.Addr) { ready <- started{a, addr} })
