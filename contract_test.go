@@ -146,7 +146,7 @@ func TestRegisterContract(t *testing.T) {
 		{"missing both", reg(`{}`), 422, `{"detail":[` + missingEmail + `,` + missingPassword + `]}`},
 		{"empty body", reg(``), 422, missingBody},
 		{"whitespace body", reg(" \n"), 422, missingBody},
-		{"array body", reg(`[]`), 422, `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":[]}]}`},
+		{"array body", reg(`[]`), 422, `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":null}]}`},
 		{"null body", reg(`null`), 422, `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":null}]}`},
 		{"malformed JSON", reg(`{"email": }`), 422, `{"detail":[{"type":"json_invalid","loc":["body",10],"msg":"JSON decode error","input":{},"ctx":{"error":"invalid character '}' looking for beginning of value"}}]}`},
 		{"trailing data", reg(`{"email":"a@camelot.bt","password":"guinevere"} x`), 422, `{"detail":[{"type":"json_invalid","loc":["body",48],"msg":"JSON decode error","input":{},"ctx":{"error":"Extra data"}}]}`},

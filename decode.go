@@ -85,10 +85,7 @@ func readJSON(w http.ResponseWriter, r *http.Request) (jsonBody, error) {
 		return jsonBody{}, err
 	}
 	if !isJSONType(r.Header.Get("Content-Type")) {
-		return jsonBody{shape: unprocessable(validationError{
-			Type: "model_attributes_type", Loc: []any{"body"},
-			Msg: "Input should be a valid dictionary or object to extract fields from", Input: string(truncate(body)),
-		})}, nil
+		return jsonBody{shape: notAnObject()}, nil
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return jsonBody{shape: unprocessable(validationError{Type: "missing", Loc: []any{"body"}, Msg: "Field required"})}, nil
@@ -98,21 +95,18 @@ func readJSON(w http.ResponseWriter, r *http.Request) (jsonBody, error) {
 		return jsonBody{}, err
 	}
 	if !isObject {
-		return jsonBody{shape: unprocessable(validationError{
-			Type: "model_attributes_type", Loc: []any{"body"},
-			Msg: "Input should be a valid dictionary or object to extract fields from", Input: json.RawMessage(body),
-		})}, nil
+		return jsonBody{shape: notAnObject()}, nil
 	}
 	return jsonBody{object: obj}, nil
 }
 
-// truncate keeps an echoed input short.
-func truncate(b []byte) []byte {
-	const max = 256
-	if len(b) > max {
-		b = b[:max]
-	}
-	return bytes.ToValidUTF8(b, nil)
+// notAnObject is the answer to a body that is not a JSON object. Unlike
+// pydantic, it does not echo the body: it may hold a password.
+func notAnObject() *problem {
+	return unprocessable(validationError{
+		Type: "model_attributes_type", Loc: []any{"body"},
+		Msg: "Input should be a valid dictionary or object to extract fields from",
+	})
 }
 
 func jsonInvalid(offset int64, reason string) *problem {
