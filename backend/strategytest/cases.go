@@ -36,7 +36,9 @@ var cases = []testCase{
 	{"Concurrent", false, testConcurrent},
 }
 
-func newUser() *user.Base { return &user.Base{ID: uuid.New(), Email: "king.arthur@camelot.bt", IsActive: true} }
+func newUser() *user.Base {
+	return &user.Base{ID: uuid.New(), Email: "king.arthur@camelot.bt", IsActive: true}
+}
 
 func write(t *testing.T, s Subject, u *user.Base) string {
 	t.Helper()
@@ -292,10 +294,10 @@ func testNotStoredInClear(t *testing.T, s Subject) {
 			t.Fatal(err)
 		}
 		forms := map[string]string{
-			"the token":             tok,
-			"its bytes":             string(raw),
-			"its bytes in hex":      hex.EncodeToString(raw),
-			"its bytes in base64":   base64.StdEncoding.EncodeToString(raw),
+			"the token":               tok,
+			"its bytes":               string(raw),
+			"its bytes in hex":        hex.EncodeToString(raw),
+			"its bytes in base64":     base64.StdEncoding.EncodeToString(raw),
 			"its first 16 characters": tok[:16],
 		}
 		for name, form := range forms {
