@@ -23,17 +23,20 @@ type testCase struct {
 	run        func(t *testing.T, s Subject)
 }
 
-var cases = []testCase{
-	{"WriteThenRead", false, testWriteThenRead},
-	{"WriteWithoutUser", false, testWriteWithoutUser},
-	{"InvalidTokens", false, testInvalidTokens},
-	{"Expiry", false, testExpiry},
-	{"StatelessDestroy", false, testStatelessDestroy},
-	{"TokenForm", true, testTokenForm},
-	{"Destroy", true, testDestroy},
-	{"RevokeUser", true, testRevokeUser},
-	{"NotStoredInClear", true, testNotStoredInClear},
-	{"Concurrent", false, testConcurrent},
+// allCases lists the suite's cases in the order they run.
+func allCases() []testCase {
+	return []testCase{
+		{"WriteThenRead", false, testWriteThenRead},
+		{"WriteWithoutUser", false, testWriteWithoutUser},
+		{"InvalidTokens", false, testInvalidTokens},
+		{"Expiry", false, testExpiry},
+		{"StatelessDestroy", false, testStatelessDestroy},
+		{"TokenForm", true, testTokenForm},
+		{"Destroy", true, testDestroy},
+		{"RevokeUser", true, testRevokeUser},
+		{"NotStoredInClear", true, testNotStoredInClear},
+		{"Concurrent", false, testConcurrent},
+	}
 }
 
 func newUser() *user.Base {

@@ -56,7 +56,7 @@ func Run(t *testing.T, f Factory) {
 	if f == nil {
 		t.Fatal("strategytest: nil Factory")
 	}
-	for _, c := range cases {
+	for _, c := range allCases() {
 		t.Run(c.name, func(t *testing.T) {
 			s := f(t)
 			switch {
