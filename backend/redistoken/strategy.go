@@ -106,12 +106,15 @@ func New(cfg Config) *Strategy {
 	s := &Strategy{
 		client:   cfg.Client,
 		lifetime: cfg.Lifetime,
-		ttl:      int64((cfg.Lifetime + time.Second - 1) / time.Second),
 		prefix:   cfg.KeyPrefix,
 		now:      cfg.Now,
 		rand:     cfg.Rand,
 		write:    redis.NewScript(writeScript),
 		revoke:   redis.NewScript(revokeScript),
+	}
+	s.ttl = int64(cfg.Lifetime / time.Second)
+	if cfg.Lifetime%time.Second != 0 {
+		s.ttl++ // rounded up, so Redis never forgets a token the clock still accepts
 	}
 	if s.prefix == "" {
 		s.prefix = DefaultKeyPrefix
