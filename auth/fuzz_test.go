@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -49,6 +50,24 @@ func FuzzVerify(f *testing.F) {
 		}
 		if ok && strings.HasPrefix(encoded, "$2") && len(password) > 72 {
 			t.Fatal("a password over 72 bytes matched a bcrypt hash")
+		}
+	})
+}
+
+// FuzzIsRandomToken checks the format test against its definition: exactly
+// the strings that strict unpadded base64url decodes to 32 bytes and encodes
+// back unchanged (the encoder rejects nothing the decoder skips, such as
+// line breaks).
+func FuzzIsRandomToken(f *testing.F) {
+	f.Add("ql7IYJMuF0Qd1wcQDTTNQFFALeyzzS2T2_DaX10sUvs")
+	f.Add("ql7IYJMuF0Qd1wcQDTTNQFFALeyzzS2T2_DaX10sUvt")
+	f.Add("ql7IYJMuF0Qd1wcQDTTNQFFALeyzzS2T2_DaX10sUv\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, token string) {
+		b, err := base64.RawURLEncoding.Strict().DecodeString(token)
+		want := err == nil && len(b) == auth.RandomTokenBytes && base64.RawURLEncoding.EncodeToString(b) == token
+		if got := auth.IsRandomToken(token); got != want {
+			t.Fatalf("IsRandomToken(%q) = %v, want %v", token, got, want)
 		}
 	})
 }

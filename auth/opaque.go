@@ -36,7 +36,11 @@ func RandomToken(r io.Reader) (string, error) {
 // nothing about any token.
 func TokenDigest(token string) string {
 	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+	// It runs on every request of a server-side strategy: encode on the
+	// stack, so the string is the one allocation.
+	var buf [2 * sha256.Size]byte
+	hex.Encode(buf[:], sum[:])
+	return string(buf[:])
 }
 
 // TokenMatchesDigest reports whether digest is TokenDigest(token), in time
@@ -44,4 +48,44 @@ func TokenDigest(token string) string {
 // finds a row by another key (a user id, say) checks the token with it.
 func TokenMatchesDigest(token, digest string) bool {
 	return subtle.ConstantTimeCompare([]byte(TokenDigest(token)), []byte(digest)) == 1
+}
+
+// RandomTokenLength is the length of a RandomToken: 32 bytes in unpadded
+// base64url.
+const RandomTokenLength = 43
+
+// IsRandomToken reports whether token has the exact form RandomToken gives:
+// RandomTokenLength characters of the URL-safe base64 alphabet (RFC 4648
+// section 5), with the unused low bits of the last one zero. A strategy calls
+// it before hashing or looking anything up, so that garbage, oversized and
+// other strategies' tokens cost neither a digest nor a store round trip.
+func IsRandomToken(token string) bool {
+	if len(token) != RandomTokenLength {
+		return false
+	}
+	for i := 0; i < len(token); i++ {
+		if base64URLValue(token[i]) < 0 {
+			return false
+		}
+	}
+	// 43 characters carry 258 bits: the last one holds 4 bits of the token
+	// and 2 that a canonical encoder leaves zero.
+	return base64URLValue(token[len(token)-1])&3 == 0
+}
+
+// base64URLValue is the 6-bit value of c in the URL-safe alphabet, or -1.
+func base64URLValue(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 52
+	case c == '-':
+		return 62
+	case c == '_':
+		return 63
+	}
+	return -1
 }

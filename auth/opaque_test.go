@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/usersauth/usersauth/auth"
@@ -79,4 +80,48 @@ func TestTokenMatchesDigest(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestIsRandomToken(t *testing.T) {
+	const token = "ql7IYJMuF0Qd1wcQDTTNQFFALeyzzS2T2_DaX10sUvs"
+	tests := []struct {
+		name  string
+		token string
+		want  bool
+	}{
+		{"issued", token, true},
+		{"all zero", strings.Repeat("A", 43), true},
+		{"url-safe alphabet", "-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_8", true},
+		{"empty", "", false},
+		{"one short", token[:42], false},
+		{"one long", token + "A", false},
+		{"padded", token + "=", false},
+		{"standard alphabet", token[:10] + "+" + token[11:], false},
+		{"slash", token[:10] + "/" + token[11:], false},
+		{"space", token[:10] + " " + token[11:], false},
+		{"newline inside", token[:10] + "\n" + token[11:], false},
+		{"NUL", token[:10] + "\x00" + token[11:], false},
+		{"non-ASCII", token[:41] + "é", false},
+		{"non-canonical last char", token[:42] + "t", false},
+		{"non-canonical last char 2", token[:42] + "_", false},
+		{"a JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := auth.IsRandomToken(tt.token); got != tt.want {
+				t.Errorf("IsRandomToken(%q) = %v, want %v", tt.token, got, tt.want)
+			}
+		})
+	}
+	t.Run("everything RandomToken gives", func(t *testing.T) {
+		for range 200 {
+			tok, err := auth.RandomToken(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !auth.IsRandomToken(tok) {
+				t.Fatalf("IsRandomToken(%q) = false for a RandomToken", tok)
+			}
+		}
+	})
 }

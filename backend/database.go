@@ -1,0 +1,233 @@
+package backend
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/user"
+)
+
+// DatabaseConfig configures a DatabaseStrategy. Store and Lifetime are
+// required; the zero value of the others has a sensible meaning.
+type DatabaseConfig struct {
+	// Store keeps the tokens' digests.
+	Store TokenStore
+	// Lifetime is how long a token stays valid after it is issued.
+	Lifetime time.Duration
+	// Now gives the current time; nil means time.Now.
+	Now func() time.Time
+	// Rand is the source of the tokens' bytes; nil means crypto/rand. It
+	// must be safe for concurrent use.
+	Rand io.Reader
+}
+
+// DatabaseStrategy issues opaque tokens and keeps them server-side in a
+// TokenStore: FastAPI Users' DatabaseStrategy, with the token stored only as
+// its SHA-256 digest. Tokens are 32 random bytes in unpadded base64url (43
+// characters), as FastAPI Users issues them (OWASP Session Management Cheat
+// Sheet: at least 64 bits of entropy from a CSPRNG).
+//
+// A token is valid from its creation for the configured lifetime, by the
+// strategy's clock. Logout deletes it; RevokeUser deletes every token of a
+// user. Expired rows are refused when read and are otherwise left in the
+// store until Purge removes them: a host calls Purge periodically, or starts
+// StartPurge once.
+//
+// Unlike FastAPI Users' table, which holds the tokens themselves, the store
+// holds digests, so tokens issued by a FastAPI Users deployment are not
+// carried over: their users log in again.
+//
+// A DatabaseStrategy is safe for concurrent use.
+type DatabaseStrategy struct {
+	err      error
+	store    TokenStore
+	lifetime time.Duration
+	now      func() time.Time
+	rand     io.Reader
+}
+
+var (
+	_ Strategy  = (*DatabaseStrategy)(nil)
+	_ Revoker   = (*DatabaseStrategy)(nil)
+	_ Validator = (*DatabaseStrategy)(nil)
+)
+
+// Database returns a strategy keeping tokens in store, valid for lifetime:
+// the configuration of FastAPI Users' DatabaseStrategy(database,
+// lifetime_seconds).
+func Database(store TokenStore, lifetime time.Duration) *DatabaseStrategy {
+	return NewDatabase(DatabaseConfig{Store: store, Lifetime: lifetime})
+}
+
+// NewDatabase returns a strategy for cfg. The configuration is checked here;
+// if it is unusable, Validate reports why and every other method returns
+// that error.
+func NewDatabase(cfg DatabaseConfig) *DatabaseStrategy {
+	s := &DatabaseStrategy{store: cfg.Store, lifetime: cfg.Lifetime, now: cfg.Now, rand: cfg.Rand}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	switch {
+	case cfg.Store == nil:
+		s.err = errors.New("backend: database strategy: no TokenStore")
+	case cfg.Lifetime <= 0:
+		s.err = errors.New("backend: database strategy: lifetime must be positive")
+	}
+	return s
+}
+
+// Validate reports whether the configuration is usable: a store and a
+// positive lifetime.
+func (s *DatabaseStrategy) Validate() error { return s.err }
+
+// WriteToken issues a new token for u and stores its digest.
+func (s *DatabaseStrategy) WriteToken(ctx context.Context, u *user.Base) (string, error) {
+	if s.err != nil {
+		return "", s.err
+	}
+	if u == nil {
+		return "", errors.New("backend: database strategy: WriteToken without a user")
+	}
+	token, err := auth.RandomToken(s.rand)
+	if err != nil {
+		return "", fmt.Errorf("backend: database strategy: %w", err)
+	}
+	at := AccessToken{Digest: auth.TokenDigest(token), UserID: u.ID, CreatedAt: s.now()}
+	if err := s.store.CreateToken(ctx, at); err != nil {
+		// ErrTokenExists means the random source repeats itself: fail
+		// rather than hand one session to two logins.
+		return "", fmt.Errorf("backend: database strategy: storing a token: %w", err)
+	}
+	return token, nil
+}
+
+// ReadToken returns the id of the user the token was issued to. A token of
+// another form, unknown or expired gives an error wrapping ErrInvalidToken;
+// a failing store gives its error, wrapped. An expired token's row is
+// deleted on the way, if the store allows.
+func (s *DatabaseStrategy) ReadToken(ctx context.Context, token string) (uuid.UUID, error) {
+	if s.err != nil {
+		return uuid.Nil, s.err
+	}
+	if !auth.IsRandomToken(token) {
+		return uuid.Nil, errNotOpaque
+	}
+	digest := auth.TokenDigest(token)
+	at, err := s.store.GetToken(ctx, digest)
+	if errors.Is(err, ErrTokenNotFound) {
+		return uuid.Nil, errUnknownToken
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("backend: database strategy: reading a token: %w", err)
+	}
+	// The store found the row by digest; check it is that digest, in
+	// constant time, rather than trust a lookup that may fold case or trim.
+	if !digestsEqual(at.Digest, digest) {
+		return uuid.Nil, errUnknownToken
+	}
+	if !s.now().Before(at.CreatedAt.Add(s.lifetime)) {
+		// Best effort: the answer is the same whether the delete works, and
+		// Purge gets the row otherwise.
+		_ = s.store.DeleteToken(ctx, digest)
+		return uuid.Nil, errExpiredToken
+	}
+	return at.UserID, nil
+}
+
+// digestsEqual is subtle.ConstantTimeCompare on strings, without copying
+// them to byte slices on every request.
+func digestsEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := 0; i < len(a); i++ {
+		v |= a[i] ^ b[i]
+	}
+	return subtle.ConstantTimeByteEq(v, 0) == 1
+}
+
+// Refusals of ReadToken, shared by the opaque-token strategies: they carry
+// nothing of the token, so one value serves every call.
+var (
+	errNotOpaque    = fmt.Errorf("%w: not an opaque token", ErrInvalidToken)
+	errUnknownToken = fmt.Errorf("%w: unknown token", ErrInvalidToken)
+	errExpiredToken = fmt.Errorf("%w: %w", ErrInvalidToken, auth.ErrTokenExpired)
+)
+
+// DestroyToken deletes the token (logout). A token that is unknown, already
+// deleted or not of this strategy's form is not an error: the session is
+// over either way.
+func (s *DatabaseStrategy) DestroyToken(ctx context.Context, token string, _ *user.Base) error {
+	if s.err != nil {
+		return s.err
+	}
+	if !auth.IsRandomToken(token) {
+		return nil
+	}
+	err := s.store.DeleteToken(ctx, auth.TokenDigest(token))
+	if err != nil && !errors.Is(err, ErrTokenNotFound) {
+		return fmt.Errorf("backend: database strategy: deleting a token: %w", err)
+	}
+	return nil
+}
+
+// RevokeUser deletes every token of the user, as Revoker describes.
+func (s *DatabaseStrategy) RevokeUser(ctx context.Context, userID uuid.UUID) error {
+	if s.err != nil {
+		return s.err
+	}
+	if _, err := s.store.DeleteUserTokens(ctx, userID); err != nil {
+		return fmt.Errorf("backend: database strategy: revoking a user's tokens: %w", err)
+	}
+	return nil
+}
+
+// Purge deletes the tokens created more than the lifetime ago, by the
+// strategy's clock, and returns how many it deleted. ReadToken refuses them
+// anyway; Purge keeps the table from growing with abandoned sessions. Call it
+// periodically, or use StartPurge.
+func (s *DatabaseStrategy) Purge(ctx context.Context) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.store.DeleteTokensCreatedBefore(ctx, s.now().Add(-s.lifetime))
+	if err != nil {
+		return n, fmt.Errorf("backend: database strategy: purging expired tokens: %w", err)
+	}
+	return n, nil
+}
+
+// StartPurge calls Purge every interval in a new goroutine until ctx is
+// done, and returns a channel closed when that goroutine has returned. A
+// failed purge is passed to onError, if not nil, and the next one is tried
+// on schedule. every must be positive, as for time.NewTicker.
+//
+// With several instances sharing one store, each may run its own: purges
+// are idempotent.
+func (s *DatabaseStrategy) StartPurge(ctx context.Context, every time.Duration, onError func(error)) <-chan struct{} {
+	ticker := time.NewTicker(every)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				if _, err := s.Purge(ctx); err != nil && onError != nil && ctx.Err() == nil {
+					onError(err)
+				}
+			}
+		}
+	}()
+	return done
+}

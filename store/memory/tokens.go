@@ -1,0 +1,116 @@
+package memory
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/backend"
+)
+
+// TokenStore is a backend.TokenStore kept in process memory, for tests,
+// examples and single-process services: the store of a
+// backend.DatabaseStrategy. Tokens are indexed by digest and by user under
+// one lock, so revoking a user's tokens is atomic with respect to every other
+// call. The zero value is not usable; call NewTokenStore. It is safe for
+// concurrent use.
+type TokenStore struct {
+	mu       sync.RWMutex
+	byDigest map[string]backend.AccessToken
+	byUser   map[uuid.UUID]map[string]struct{}
+}
+
+// NewTokenStore returns an empty TokenStore.
+func NewTokenStore() *TokenStore {
+	return &TokenStore{
+		byDigest: make(map[string]backend.AccessToken),
+		byUser:   make(map[uuid.UUID]map[string]struct{}),
+	}
+}
+
+var _ backend.TokenStore = (*TokenStore)(nil)
+
+// CreateToken stores t, or returns backend.ErrTokenExists if its digest is
+// taken.
+func (s *TokenStore) CreateToken(_ context.Context, t backend.AccessToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.byDigest[t.Digest]; ok {
+		return backend.ErrTokenExists
+	}
+	s.byDigest[t.Digest] = t
+	digests := s.byUser[t.UserID]
+	if digests == nil {
+		digests = make(map[string]struct{})
+		s.byUser[t.UserID] = digests
+	}
+	digests[t.Digest] = struct{}{}
+	return nil
+}
+
+// GetToken returns the token with the given digest, or
+// backend.ErrTokenNotFound.
+func (s *TokenStore) GetToken(_ context.Context, digest string) (backend.AccessToken, error) {
+	s.mu.RLock()
+	t, ok := s.byDigest[digest]
+	s.mu.RUnlock()
+	if !ok {
+		return backend.AccessToken{}, backend.ErrTokenNotFound
+	}
+	return t, nil
+}
+
+// DeleteToken removes the token with the given digest, or returns
+// backend.ErrTokenNotFound.
+func (s *TokenStore) DeleteToken(_ context.Context, digest string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.byDigest[digest]
+	if !ok {
+		return backend.ErrTokenNotFound
+	}
+	s.remove(t)
+	return nil
+}
+
+// DeleteUserTokens removes every token of the user and returns how many
+// there were.
+func (s *TokenStore) DeleteUserTokens(_ context.Context, userID uuid.UUID) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	digests := s.byUser[userID]
+	for d := range digests {
+		delete(s.byDigest, d)
+	}
+	delete(s.byUser, userID)
+	return len(digests), nil
+}
+
+// DeleteTokensCreatedBefore removes every token created strictly before t
+// and returns how many there were. It visits every token, under the lock:
+// it is meant to run now and then, not on a request path.
+func (s *TokenStore) DeleteTokensCreatedBefore(_ context.Context, t time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, at := range s.byDigest {
+		if at.CreatedAt.Before(t) {
+			s.remove(at)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// remove deletes t from both indexes; the caller holds the write lock.
+func (s *TokenStore) remove(t backend.AccessToken) {
+	delete(s.byDigest, t.Digest)
+	if digests := s.byUser[t.UserID]; digests != nil {
+		delete(digests, t.Digest)
+		if len(digests) == 0 {
+			delete(s.byUser, t.UserID)
+		}
+	}
+}
