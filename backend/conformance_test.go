@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/backend/strategytest"
 	"github.com/usersauth/usersauth/store/memory"
@@ -56,10 +57,10 @@ func TestDatabaseConformance(t *testing.T) {
 type recordingStore struct {
 	backend.TokenStore
 	mu      sync.Mutex
-	created []backend.AccessToken
+	created []auth.AccessToken
 }
 
-func (r *recordingStore) CreateToken(ctx context.Context, at backend.AccessToken) error {
+func (r *recordingStore) CreateToken(ctx context.Context, at auth.AccessToken) error {
 	r.mu.Lock()
 	r.created = append(r.created, at)
 	r.mu.Unlock()

@@ -99,9 +99,9 @@ func (s *DatabaseStrategy) WriteToken(ctx context.Context, u *user.Base) (string
 	if err != nil {
 		return "", fmt.Errorf("backend: database strategy: %w", err)
 	}
-	at := AccessToken{Digest: auth.TokenDigest(token), UserID: u.ID, CreatedAt: s.now()}
+	at := auth.AccessToken{Digest: auth.TokenDigest(token), UserID: u.ID, CreatedAt: s.now()}
 	if err := s.store.CreateToken(ctx, at); err != nil {
-		// ErrTokenExists means the random source repeats itself: fail
+		// auth.ErrTokenExists means the random source repeats itself: fail
 		// rather than hand one session to two logins.
 		return "", fmt.Errorf("backend: database strategy: storing a token: %w", err)
 	}
@@ -121,7 +121,7 @@ func (s *DatabaseStrategy) ReadToken(ctx context.Context, token string) (uuid.UU
 	}
 	digest := auth.TokenDigest(token)
 	at, err := s.store.GetToken(ctx, digest)
-	if errors.Is(err, ErrTokenNotFound) {
+	if errors.Is(err, auth.ErrTokenNotFound) {
 		return uuid.Nil, errUnknownToken
 	}
 	if err != nil {
@@ -173,7 +173,7 @@ func (s *DatabaseStrategy) DestroyToken(ctx context.Context, token string, _ *us
 		return nil
 	}
 	err := s.store.DeleteToken(ctx, auth.TokenDigest(token))
-	if err != nil && !errors.Is(err, ErrTokenNotFound) {
+	if err != nil && !errors.Is(err, auth.ErrTokenNotFound) {
 		return fmt.Errorf("backend: database strategy: deleting a token: %w", err)
 	}
 	return nil

@@ -30,22 +30,22 @@ type spyStore struct {
 	failDelete            atomic.Bool
 	// loose, if set, makes GetToken answer for any digest with this row,
 	// as a store matching case-insensitively or by prefix would.
-	loose *backend.AccessToken
+	loose *auth.AccessToken
 }
 
 func newSpy() *spyStore { return &spyStore{TokenStore: memory.NewTokenStore()} }
 
-func (s *spyStore) CreateToken(ctx context.Context, at backend.AccessToken) error {
+func (s *spyStore) CreateToken(ctx context.Context, at auth.AccessToken) error {
 	if s.fail.Load() {
 		return errStoreDown
 	}
 	return s.TokenStore.CreateToken(ctx, at)
 }
 
-func (s *spyStore) GetToken(ctx context.Context, digest string) (backend.AccessToken, error) {
+func (s *spyStore) GetToken(ctx context.Context, digest string) (auth.AccessToken, error) {
 	s.gets.Add(1)
 	if s.fail.Load() {
-		return backend.AccessToken{}, errStoreDown
+		return auth.AccessToken{}, errStoreDown
 	}
 	if s.loose != nil {
 		return *s.loose, nil
@@ -177,7 +177,7 @@ func TestDatabaseDuplicateToken(t *testing.T) {
 	f := newDB(t, backend.DatabaseConfig{Rand: bytes.NewReader(make([]byte, 64))})
 	a, b := &user.Base{ID: uuid.New()}, &user.Base{ID: uuid.New()}
 	tok := f.write(t, a)
-	if _, err := f.s.WriteToken(context.Background(), b); !errors.Is(err, backend.ErrTokenExists) {
+	if _, err := f.s.WriteToken(context.Background(), b); !errors.Is(err, auth.ErrTokenExists) {
 		t.Fatalf("second WriteToken = %v, want ErrTokenExists", err)
 	}
 	if id, err := f.s.ReadToken(context.Background(), tok); err != nil || id != a.ID {
@@ -248,7 +248,7 @@ func TestDatabaseLooseStore(t *testing.T) {
 	f := newDB(t, backend.DatabaseConfig{})
 	u := &user.Base{ID: uuid.New()}
 	tok := f.write(t, u)
-	row := backend.AccessToken{Digest: strings.ToUpper(auth.TokenDigest(tok)), UserID: u.ID, CreatedAt: conformanceStart}
+	row := auth.AccessToken{Digest: strings.ToUpper(auth.TokenDigest(tok)), UserID: u.ID, CreatedAt: conformanceStart}
 	f.spy.loose = &row
 	if id, err := f.s.ReadToken(context.Background(), tok); !errors.Is(err, backend.ErrInvalidToken) || id != uuid.Nil {
 		t.Fatalf("ReadToken with a row of another digest = %v, %v; want ErrInvalidToken", id, err)
@@ -271,7 +271,7 @@ func TestDatabaseExpiredRowDeleted(t *testing.T) {
 			t.Fatalf("%d deletes, want 1", n)
 		}
 		_, err := f.spy.TokenStore.GetToken(ctx, auth.TokenDigest(tok))
-		if gone := errors.Is(err, backend.ErrTokenNotFound); gone == failDelete {
+		if gone := errors.Is(err, auth.ErrTokenNotFound); gone == failDelete {
 			t.Fatalf("failDelete=%v: row gone = %v", failDelete, gone)
 		}
 	}
@@ -295,7 +295,7 @@ func TestDatabasePurge(t *testing.T) {
 		t.Fatalf("Purge = %d, %v; want 3", n, err)
 	}
 	for _, tok := range old {
-		if _, err := f.spy.TokenStore.GetToken(ctx, auth.TokenDigest(tok)); !errors.Is(err, backend.ErrTokenNotFound) {
+		if _, err := f.spy.TokenStore.GetToken(ctx, auth.TokenDigest(tok)); !errors.Is(err, auth.ErrTokenNotFound) {
 			t.Fatalf("purged row still there: %v", err)
 		}
 	}

@@ -166,7 +166,7 @@ func TestDuplicateToken(t *testing.T) {
 	f := newFixture(t, redistoken.Config{Rand: bytes.NewReader(make([]byte, 64))})
 	a, b := &user.Base{ID: uuid.New()}, &user.Base{ID: uuid.New()}
 	tok := f.write(t, a)
-	if _, err := f.s.WriteToken(ctx, b); !errors.Is(err, backend.ErrTokenExists) {
+	if _, err := f.s.WriteToken(ctx, b); !errors.Is(err, auth.ErrTokenExists) {
 		t.Fatalf("second WriteToken = %v, want ErrTokenExists", err)
 	}
 	if id, err := f.s.ReadToken(ctx, tok); err != nil || id != a.ID {

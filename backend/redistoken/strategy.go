@@ -174,7 +174,7 @@ func (s *Strategy) WriteToken(ctx context.Context, u *user.Base) (string, error)
 	if created == 0 {
 		// The random source repeats itself: fail rather than hand one
 		// session to two logins.
-		return "", fmt.Errorf("redistoken: storing a token: %w", backend.ErrTokenExists)
+		return "", fmt.Errorf("redistoken: storing a token: %w", auth.ErrTokenExists)
 	}
 	return token, nil
 }

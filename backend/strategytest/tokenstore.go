@@ -41,22 +41,22 @@ func RunTokenStore(t *testing.T, open func(t *testing.T) backend.TokenStore) {
 // store must keep, in a zone other than UTC and Local.
 var storeEpoch = time.Date(2026, 11, 28, 14, 45, 51, 123456000, time.FixedZone("CET", 3600))
 
-func newAccessToken(t *testing.T, userID uuid.UUID, created time.Time) backend.AccessToken {
+func newAccessToken(t *testing.T, userID uuid.UUID, created time.Time) auth.AccessToken {
 	tok, err := auth.RandomToken(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return backend.AccessToken{Digest: auth.TokenDigest(tok), UserID: userID, CreatedAt: created}
+	return auth.AccessToken{Digest: auth.TokenDigest(tok), UserID: userID, CreatedAt: created}
 }
 
-func create(t *testing.T, st backend.TokenStore, at backend.AccessToken) {
+func create(t *testing.T, st backend.TokenStore, at auth.AccessToken) {
 	t.Helper()
 	if err := st.CreateToken(context.Background(), at); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
 }
 
-func mustGet(t *testing.T, st backend.TokenStore, want backend.AccessToken) {
+func mustGet(t *testing.T, st backend.TokenStore, want auth.AccessToken) {
 	t.Helper()
 	got, err := st.GetToken(context.Background(), want.Digest)
 	if err != nil {
@@ -69,7 +69,7 @@ func mustGet(t *testing.T, st backend.TokenStore, want backend.AccessToken) {
 
 func mustNotFind(t *testing.T, st backend.TokenStore, digest, what string) {
 	t.Helper()
-	if _, err := st.GetToken(context.Background(), digest); !errors.Is(err, backend.ErrTokenNotFound) {
+	if _, err := st.GetToken(context.Background(), digest); !errors.Is(err, auth.ErrTokenNotFound) {
 		t.Fatalf("GetToken(%s) error = %v, want ErrTokenNotFound", what, err)
 	}
 }
@@ -85,7 +85,7 @@ func testStoreRoundTrip(t *testing.T, st backend.TokenStore) {
 func testStoreNotFound(t *testing.T, st backend.TokenStore) {
 	mustNotFind(t, st, newAccessToken(t, uuid.New(), storeEpoch).Digest, "an unknown digest")
 	mustNotFind(t, st, "", "the empty digest")
-	if err := st.DeleteToken(context.Background(), auth.TokenDigest("never")); !errors.Is(err, backend.ErrTokenNotFound) {
+	if err := st.DeleteToken(context.Background(), auth.TokenDigest("never")); !errors.Is(err, auth.ErrTokenNotFound) {
 		t.Fatalf("DeleteToken(unknown) = %v, want ErrTokenNotFound", err)
 	}
 }
@@ -114,7 +114,7 @@ func testStoreDuplicate(t *testing.T, st backend.TokenStore) {
 	create(t, st, at)
 	dup := at
 	dup.UserID, dup.CreatedAt = uuid.New(), storeEpoch.Add(time.Minute)
-	if err := st.CreateToken(context.Background(), dup); !errors.Is(err, backend.ErrTokenExists) {
+	if err := st.CreateToken(context.Background(), dup); !errors.Is(err, auth.ErrTokenExists) {
 		t.Fatalf("CreateToken(same digest) = %v, want ErrTokenExists", err)
 	}
 	mustGet(t, st, at) // the first owner keeps it
@@ -134,7 +134,7 @@ func testStoreDelete(t *testing.T, st backend.TokenStore) {
 	}
 	mustNotFind(t, st, a.Digest, "a deleted token")
 	mustGet(t, st, b)
-	if err := st.DeleteToken(ctx, a.Digest); !errors.Is(err, backend.ErrTokenNotFound) {
+	if err := st.DeleteToken(ctx, a.Digest); !errors.Is(err, auth.ErrTokenNotFound) {
 		t.Fatalf("DeleteToken(twice) = %v, want ErrTokenNotFound", err)
 	}
 	if n, err := st.DeleteUserTokens(ctx, u); err != nil || n != 1 {
@@ -147,7 +147,7 @@ func testStoreDelete(t *testing.T, st backend.TokenStore) {
 func testStoreDeleteUserTokens(t *testing.T, st backend.TokenStore) {
 	ctx := context.Background()
 	a, b := uuid.New(), uuid.New()
-	var ofA []backend.AccessToken
+	var ofA []auth.AccessToken
 	for i := range 3 {
 		at := newAccessToken(t, a, storeEpoch.Add(time.Duration(i)*time.Hour))
 		create(t, st, at)
@@ -176,7 +176,7 @@ func testStoreDeleteCreatedBefore(t *testing.T, st backend.TokenStore) {
 	older := newAccessToken(t, uuid.New(), cutoff.Add(-48*time.Hour))
 	atCutoff := newAccessToken(t, uuid.New(), cutoff.UTC())
 	newer := newAccessToken(t, old.UserID, cutoff.Add(time.Microsecond))
-	for _, at := range []backend.AccessToken{old, older, atCutoff, newer} {
+	for _, at := range []auth.AccessToken{old, older, atCutoff, newer} {
 		create(t, st, at)
 	}
 	// The cutoff in yet another zone: instants are compared, not wall clocks.
@@ -203,7 +203,7 @@ func testStoreConcurrent(t *testing.T, st backend.TokenStore) {
 	errs := make(chan error, workers)
 	for w := range workers {
 		u := uuid.New()
-		tokens := make([]backend.AccessToken, rounds)
+		tokens := make([]auth.AccessToken, rounds)
 		for i := range tokens {
 			tokens[i] = newAccessToken(t, u, storeEpoch)
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/auth"
 )
 
 // TokenStore is a backend.TokenStore kept in process memory, for tests,
@@ -18,27 +18,25 @@ import (
 // concurrent use.
 type TokenStore struct {
 	mu       sync.RWMutex
-	byDigest map[string]backend.AccessToken
+	byDigest map[string]auth.AccessToken
 	byUser   map[uuid.UUID]map[string]struct{}
 }
 
 // NewTokenStore returns an empty TokenStore.
 func NewTokenStore() *TokenStore {
 	return &TokenStore{
-		byDigest: make(map[string]backend.AccessToken),
+		byDigest: make(map[string]auth.AccessToken),
 		byUser:   make(map[uuid.UUID]map[string]struct{}),
 	}
 }
 
-var _ backend.TokenStore = (*TokenStore)(nil)
-
-// CreateToken stores t, or returns backend.ErrTokenExists if its digest is
+// CreateToken stores t, or returns auth.ErrTokenExists if its digest is
 // taken.
-func (s *TokenStore) CreateToken(_ context.Context, t backend.AccessToken) error {
+func (s *TokenStore) CreateToken(_ context.Context, t auth.AccessToken) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.byDigest[t.Digest]; ok {
-		return backend.ErrTokenExists
+		return auth.ErrTokenExists
 	}
 	s.byDigest[t.Digest] = t
 	digests := s.byUser[t.UserID]
@@ -51,25 +49,25 @@ func (s *TokenStore) CreateToken(_ context.Context, t backend.AccessToken) error
 }
 
 // GetToken returns the token with the given digest, or
-// backend.ErrTokenNotFound.
-func (s *TokenStore) GetToken(_ context.Context, digest string) (backend.AccessToken, error) {
+// auth.ErrTokenNotFound.
+func (s *TokenStore) GetToken(_ context.Context, digest string) (auth.AccessToken, error) {
 	s.mu.RLock()
 	t, ok := s.byDigest[digest]
 	s.mu.RUnlock()
 	if !ok {
-		return backend.AccessToken{}, backend.ErrTokenNotFound
+		return auth.AccessToken{}, auth.ErrTokenNotFound
 	}
 	return t, nil
 }
 
 // DeleteToken removes the token with the given digest, or returns
-// backend.ErrTokenNotFound.
+// auth.ErrTokenNotFound.
 func (s *TokenStore) DeleteToken(_ context.Context, digest string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.byDigest[digest]
 	if !ok {
-		return backend.ErrTokenNotFound
+		return auth.ErrTokenNotFound
 	}
 	s.remove(t)
 	return nil
@@ -105,7 +103,7 @@ func (s *TokenStore) DeleteTokensCreatedBefore(_ context.Context, t time.Time) (
 }
 
 // remove deletes t from both indexes; the caller holds the write lock.
-func (s *TokenStore) remove(t backend.AccessToken) {
+func (s *TokenStore) remove(t auth.AccessToken) {
 	delete(s.byDigest, t.Digest)
 	if digests := s.byUser[t.UserID]; digests != nil {
 		delete(digests, t.Digest)
