@@ -5,7 +5,6 @@ import (
 	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -190,7 +189,11 @@ func publishedKey(t *testing.T, p *provider) *ecdsa.PublicKey {
 	}
 	x, _ := base64.RawURLEncoding.DecodeString(k["x"])
 	y, _ := base64.RawURLEncoding.DecodeString(k["y"])
-	return &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
 }
 
 // TestReplayRevokes: a second redemption of a code is refused and revokes
