@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	// The command line opens whichever database it is given, so it links
+	// both drivers; the library packages import none.
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/usersauth/usersauth/store/sqlstore"
+)
+
+// openDB opens and migrates the database named by dsn, a SQLite file or a
+// postgres:// URL (sqlstore.OpenURL). A SQLite file that does not exist is
+// created only when create is set: for the other commands a missing file
+// is a mistyped path, and creating an empty database there would hide it.
+func openDB(ctx context.Context, dsn string, create bool) (*sqlstore.DB, error) {
+	if path, ok := sqlitePath(dsn); ok {
+		if err := checkSQLitePath(path, create); err != nil {
+			return nil, err
+		}
+	}
+	db, err := sqlstore.OpenURL(ctx, dsn)
+	if err != nil {
+		if _, ok := errors.AsType[*sqlstore.EmailKeyConflictError](err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("cannot open the database: %w", cause(err))
+	}
+	return db, nil
+}
+
+// sqlitePath returns the file a SQLite DSN names when it is a plain path
+// (not a file: URI, not in memory, not a postgres:// URL), which can be
+// checked before SQLite's own "unable to open database file".
+func sqlitePath(dsn string) (string, bool) {
+	if isPostgresURL(dsn) || strings.HasPrefix(dsn, "file:") {
+		return "", false
+	}
+	path, _, _ := strings.Cut(dsn, "?")
+	if path == "" || path == ":memory:" {
+		return "", false
+	}
+	return path, true
+}
+
+// isPostgresURL reports whether sqlstore.OpenURL opens dsn with pgx.
+func isPostgresURL(dsn string) bool {
+	scheme, _, ok := strings.Cut(dsn, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
+}
+
+// checkSQLitePath turns the cases where SQLite would only say "unable to
+// open database file" into errors that name the problem.
+func checkSQLitePath(path string, create bool) error {
+	info, err := os.Stat(path)
+	switch {
+	case err == nil && info.IsDir():
+		return fmt.Errorf("cannot open the database: %s is a directory", path)
+	case err == nil:
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("cannot open the database: %w", err)
+	case !create:
+		return fmt.Errorf("no database at %s (usersauth migrate --db %s creates one)", path, path)
+	}
+	dir := filepath.Dir(path)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return fmt.Errorf("cannot create the database %s: the directory %s does not exist", path, dir)
+	}
+	return nil
+}
+
+// schemaVersion returns the latest schema version recorded in the
+// database.
+func schemaVersion(ctx context.Context, db *sqlstore.DB) (int, error) {
+	var v int
+	err := db.SQL().QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM usersauth_schema_migrations`).Scan(&v)
+	return v, err
+}
