@@ -29,8 +29,9 @@ func openDB(ctx context.Context, dsn string, create bool) (*sqlstore.DB, error) 
 	}
 	db, err := sqlstore.OpenURL(ctx, dsn)
 	if err != nil {
-		if _, ok := errors.AsType[*sqlstore.EmailKeyConflictError](err); ok {
-			return nil, err
+		if e, ok := errors.AsType[*sqlstore.EmailKeyConflictError](err); ok {
+			// The whole message: it names the addresses to merge or rename.
+			return nil, errors.New("cannot migrate the database: " + strings.TrimPrefix(e.Error(), "sqlstore: "))
 		}
 		return nil, fmt.Errorf("cannot open the database: %w", cause(err))
 	}

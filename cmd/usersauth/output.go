@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/usersauth/usersauth/user"
@@ -59,8 +60,10 @@ func writeRow(w io.Writer, u *user.User) error {
 	return err
 }
 
-// marshalUser returns u as FastAPI Users' UserRead JSON, without a trailing
-// newline; addresses are written as they are (no HTML escaping).
+// marshalUser returns u as FastAPI Users' UserRead JSON, compact, without
+// a trailing newline. Characters that are not printable are \u-escaped
+// (encoding/json leaves format characters such as bidi controls raw), so
+// that JSON shown on a terminal is as safe as the table.
 func marshalUser(u *user.User) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -68,7 +71,31 @@ func marshalUser(u *user.User) ([]byte, error) {
 	if err := enc.Encode(u); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return escapeJSON(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
+}
+
+// escapeJSON \u-escapes the runes of compact JSON that are not printable.
+// Outside strings compact JSON has only printable ASCII, and encoding/json
+// has escaped control characters and replaced invalid UTF-8, so every rune
+// escaped here lies inside a string.
+func escapeJSON(b []byte) []byte {
+	if printable(string(b)) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for _, r := range string(b) {
+		if printable(string(r)) {
+			out = utf8.AppendRune(out, r)
+			continue
+		}
+		if r > 0xFFFF {
+			hi, lo := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+			continue
+		}
+		out = fmt.Appendf(out, `\u%04x`, r)
+	}
+	return out
 }
 
 // printUser prints one user: its UserRead JSON with --json, else a line
