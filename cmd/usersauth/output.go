@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -21,12 +22,13 @@ import (
 // for its context).
 
 // display returns s as it is when every character is printable, and
-// otherwise quoted with Go escapes.
+// otherwise as a quoted Go string literal whose other characters are
+// escaped.
 func display(s string) string {
 	if printable(s) {
 		return s
 	}
-	return strconv.QuoteToGraphic(s)
+	return escape(s, true)
 }
 
 // sanitize escapes the characters of s that are not printable, without
@@ -35,17 +37,56 @@ func sanitize(s string) string {
 	if printable(s) {
 		return s
 	}
-	q := strconv.QuoteToGraphic(s)
-	return q[1 : len(q)-1]
+	return escape(s, false)
 }
 
+// escape writes the characters of s that are not printable, and invalid
+// UTF-8, as Go escapes; quoted, it also escapes quotes and backslashes and
+// adds the quotes, so that strconv.Unquote gives s back.
+func escape(s string, quoted bool) string {
+	var b strings.Builder
+	if quoted {
+		b.WriteByte('"')
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case quoted && (r == '"' || r == '\\'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case printableRune(r):
+			b.WriteString(s[i : i+size])
+		default:
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	if quoted {
+		b.WriteByte('"')
+	}
+	return b.String()
+}
+
+// printable reports whether s is valid UTF-8 of printable characters only.
 func printable(s string) bool {
-	for _, r := range s {
-		if r == utf8.RuneError || (!unicode.IsGraphic(r) || unicode.IsSpace(r)) && r != ' ' {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || !printableRune(r) {
 			return false
 		}
+		i += size
 	}
 	return true
+}
+
+// printableRune reports whether r shows as itself: a graphic character
+// other than a space, or the ASCII space. Spaces other than it (no-break,
+// ideographic) would make two addresses look alike.
+func printableRune(r rune) bool {
+	return r == ' ' || unicode.IsGraphic(r) && !unicode.IsSpace(r)
 }
 
 // The table puts the address last so that rows stream page by page with
@@ -84,7 +125,7 @@ func escapeJSON(b []byte) []byte {
 	}
 	out := make([]byte, 0, len(b)+16)
 	for _, r := range string(b) {
-		if printable(string(r)) {
+		if printableRune(r) {
 			out = utf8.AppendRune(out, r)
 			continue
 		}
