@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	// The command line opens whichever database it is given, so it links
@@ -22,6 +23,9 @@ import (
 // created only when create is set: for the other commands a missing file
 // is a mistyped path, and creating an empty database there would hide it.
 func openDB(ctx context.Context, dsn string, create bool) (*sqlstore.DB, error) {
+	if err := checkDSN(dsn); err != nil {
+		return nil, err
+	}
 	if path, ok := sqlitePath(dsn); ok {
 		if err := checkSQLitePath(path, create); err != nil {
 			return nil, err
@@ -36,6 +40,26 @@ func openDB(ctx context.Context, dsn string, create bool) (*sqlstore.DB, error) 
 		return nil, fmt.Errorf("cannot open the database: %w", cause(err))
 	}
 	return db, nil
+}
+
+// postgresKeywords start a PostgreSQL keyword/value connection string.
+var postgresKeywords = []string{"host", "hostaddr", "port", "dbname", "user", "password", "sslmode", "service"}
+
+// checkDSN refuses what OpenURL would take for a SQLite file name but is
+// meant for another database: a URL of another scheme, or a PostgreSQL
+// keyword/value string. Without it, migrate would create a SQLite file of
+// that name. The errors do not quote dsn, which may hold a password.
+func checkDSN(dsn string) error {
+	if isPostgresURL(dsn) || strings.HasPrefix(dsn, "file:") {
+		return nil
+	}
+	if scheme, _, ok := strings.Cut(dsn, "://"); ok {
+		return fmt.Errorf("unsupported database URL scheme %q: give a SQLite file or a postgres:// URL", scheme)
+	}
+	if key, _, ok := strings.Cut(dsn, "="); ok && slices.Contains(postgresKeywords, strings.ToLower(strings.TrimSpace(key))) {
+		return errors.New("the database looks like a PostgreSQL keyword/value string: give a postgres:// URL")
+	}
+	return nil
 }
 
 // sqlitePath returns the file a SQLite DSN names when it is a plain path

@@ -34,9 +34,10 @@
 //
 // create-superuser asks for the password twice, without echo, when stdin is
 // a terminal, and otherwise reads one line of stdin (without its line
-// ending; nothing else is trimmed). The default password policy applies and
-// the password is hashed with argon2id and the library's default
-// parameters. delete asks for confirmation on a terminal; when stdin is not
+// ending; nothing else is trimmed). The library's default password policy
+// applies (8 to 128 characters); a host's own rules (a ValidatePassword
+// hook) are not known to the command. The password is hashed with argon2id
+// and the library's default parameters. delete asks for confirmation on a terminal; when stdin is not
 // a terminal it refuses to run without --yes.
 //
 // The flag commands (promote to unverify) and create-superuser print the
