@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -555,7 +556,7 @@ func TestOAuthPasswordLoginWithoutPassword(t *testing.T) {
 	u := e.userByEmail(email)
 	// The reset token goes to the hook; call the Manager directly to get it.
 	mgr, err := user.NewManager(user.ManagerOptions[*user.User]{
-		Store: e.store, Hasher: e.hasher,
+		Store: e.store, Hasher: e.hasher, Logger: slog.New(slog.DiscardHandler),
 		ResetTokens: auth.PurposeToken{Secret: testSecret},
 		Hooks: user.Hooks[*user.User]{AfterForgotPassword: func(_ context.Context, _ *user.User, tok string) error {
 			token = tok
