@@ -54,7 +54,9 @@ func TestNewOAuthOptions(t *testing.T) {
 		{"RedirectURLWithFragment", func(o *Options[*user.User]) { o.OAuth[0].RedirectURL = "https://api.camelot.bt/cb#x" }, "RedirectURL"},
 		{"BadAssociateRedirectURL", func(o *Options[*user.User]) { o.OAuth[0].AssociateRedirectURL = "ftp://x/cb" }, "AssociateRedirectURL"},
 		{"ShortStateSecret", func(o *Options[*user.User]) { o.OAuth[0].StateSecret = []byte("short") }, "StateSecret"},
-		{"BadOrigin", func(o *Options[*user.User]) { o.OAuth[0].AllowedRedirectOrigins = []string{"https://app.camelot.bt/path"} }, "AllowedRedirectOrigins"},
+		{"BadOrigin", func(o *Options[*user.User]) {
+			o.OAuth[0].AllowedRedirectOrigins = []string{"https://app.camelot.bt/path"}
+		}, "AllowedRedirectOrigins"},
 		{"BadCookieName", func(o *Options[*user.User]) { o.OAuth[0].CSRFCookieName = "a b" }, "CSRFCookieName"},
 		{"InvalidProvider", func(o *Options[*user.User]) { o.OAuth[0].Provider.TokenURL = "" }, "TokenURL"},
 		{"StoreWithoutOAuth", func(o *Options[*user.User]) {
