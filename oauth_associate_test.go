@@ -3,6 +3,7 @@ package usersauth
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -319,5 +320,62 @@ func TestOAuthAtomicSignUp(t *testing.T) {
 	var states int
 	if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM usersauth_oauth_state`).Scan(&states); err != nil || states != 2 {
 		t.Fatalf("%d used states recorded (%v), want 2", states, err)
+	}
+}
+
+// TestOAuthSharedStates: two instances behind one load balancer share the
+// used states through the database: a state used on one is refused on the
+// other.
+func TestOAuthSharedStates(t *testing.T) {
+	var db *sqlstore.DB
+	e := newOAuthEnv(t, func(c *oauthConfig) {
+		var err error
+		db, err = sqlstore.Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "users.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		c.store = db.Users()
+		c.opts.OAuthStates = db.OAuthStates()
+	})
+	other, err := New(e.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), "gareth@camelot.bt")
+	csrf := b.appCookie(DefaultCSRFCookieName)
+	if r := b.get(cb); r.status != http.StatusOK {
+		t.Fatalf("sign-in on the first instance: %d %s", r.status, r.body)
+	}
+	req := httptest.NewRequest(http.MethodGet, cb, nil)
+	req.Header.Set("Cookie", DefaultCSRFCookieName+"="+csrf)
+	rec := httptest.NewRecorder()
+	other.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "OAUTH_INVALID_STATE") {
+		t.Fatalf("replay on the second instance: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestOAuthWithoutOpenIDConnect: a plain OAuth 2.0 provider (no issuer, no
+// ID token: GitHub's kind) reads the identity from its userinfo endpoint,
+// and no nonce is sent.
+func TestOAuthWithoutOpenIDConnect(t *testing.T) {
+	e := newOAuthEnv(t, func(c *oauthConfig) {
+		p := &c.opts.OAuth[0].Provider
+		p.Issuer, p.IssuerAliases, p.JWKSURL, p.Keys = "", nil, "", nil
+	})
+	b := e.browser()
+	authURL := b.authorize(e, "/auth/dev/authorize")
+	if queryOf(t, authURL).Has("nonce") {
+		t.Error("a nonce was sent to a provider without OpenID Connect")
+	}
+	r := b.get(b.atProvider(authURL, "ector@camelot.bt", "dev_email_verified", "false"))
+	if r.status != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", r.status, r.body)
+	}
+	accs := e.accounts(e.userByEmail("ector@camelot.bt").ID)
+	if len(accs) != 1 || accs[0].AccountEmail != "ector@camelot.bt" {
+		t.Fatalf("accounts %+v", accs)
 	}
 }

@@ -58,6 +58,7 @@ type oauthEnv struct {
 	dev        *httptest.Server
 	app        *httptest.Server
 	ua         *UsersAuth[*user.User]
+	opts       Options[*user.User] // what ua was built with
 	store      user.Store[*user.User]
 	mem        *memory.Store[*user.User] // when the store is the memory one
 	hasher     *countingHasher
@@ -148,6 +149,7 @@ func newOAuthEnv(t testing.TB, configure func(*oauthConfig)) *oauthEnv {
 	if cfg.store != e.mem {
 		e.mem = nil
 	}
+	e.opts = opts
 	e.ua, err = New(opts)
 	if err != nil {
 		t.Fatal(err)
