@@ -323,6 +323,10 @@ func TestOAuthAtomicSignUp(t *testing.T) {
 	}
 }
 
+// sqlstore's StateStore is a StateStore: the package cannot say so itself,
+// as a store never imports the root.
+var _ StateStore = (*sqlstore.StateStore)(nil)
+
 // TestOAuthSharedStates: two instances behind one load balancer share the
 // used states through the database: a state used on one is refused on the
 // other.
