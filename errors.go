@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/oauth"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -36,6 +37,13 @@ const (
 	codeResetPasswordInvalidPassword = "RESET_PASSWORD_INVALID_PASSWORD"
 	codeVerifyUserBadToken           = "VERIFY_USER_BAD_TOKEN"
 	codeVerifyUserAlreadyVerified    = "VERIFY_USER_ALREADY_VERIFIED"
+
+	codeOAuthNotAvailableEmail    = "OAUTH_NOT_AVAILABLE_EMAIL"
+	codeOAuthUserAlreadyExists    = "OAUTH_USER_ALREADY_EXISTS"
+	codeOAuthInvalidState         = "OAUTH_INVALID_STATE"
+	codeAccessTokenDecodeError    = "ACCESS_TOKEN_DECODE_ERROR"
+	codeAccessTokenAlreadyExpired = "ACCESS_TOKEN_ALREADY_EXPIRED"
+	codeOAuthLastSignInMethod     = "OAUTH_LAST_SIGN_IN_METHOD" // ours: DELETE /users/me/oauth/{provider}
 )
 
 // operation names the route an error comes from: one domain error maps to
@@ -84,6 +92,7 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *pro
 	var pw *user.InvalidPasswordError
 	var rej *user.RejectedError
 	var badEmail *user.InvalidEmailError
+	var providerErr *oauth.ProviderError
 	switch {
 	case errors.Is(err, ErrUnauthorized):
 		return newProblem(http.StatusUnauthorized)
@@ -121,6 +130,33 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *pro
 		return codeProblem(codeVerifyUserAlreadyVerified)
 	case errors.Is(err, user.ErrNotFound):
 		return newProblem(http.StatusNotFound)
+	case errors.Is(err, errStateUndecodable):
+		return codeProblem(codeAccessTokenDecodeError)
+	case errors.Is(err, errStateExpired):
+		return codeProblem(codeAccessTokenAlreadyExpired)
+	case errors.Is(err, errInvalidState):
+		return codeProblem(codeOAuthInvalidState)
+	case errors.Is(err, errStateOtherUser), errors.Is(err, oauth.ErrMissingCode), errors.Is(err, oauth.ErrIssuerMismatch):
+		return newProblem(http.StatusBadRequest)
+	case errors.Is(err, oauth.ErrNoEmail), errors.Is(err, user.ErrOAuthNoEmail):
+		return codeProblem(codeOAuthNotAvailableEmail)
+	case errors.Is(err, user.ErrOAuthUserAlreadyExists):
+		return codeProblem(codeOAuthUserAlreadyExists)
+	case errors.Is(err, user.ErrLastSignInMethod):
+		return codeProblem(codeOAuthLastSignInMethod)
+	case errors.As(err, &providerErr) && providerErr.Code != "" && !errors.Is(err, errProviderFailed):
+		// The provider refused and said why (access_denied when the user
+		// declined, invalid_grant for a code used twice): its code is the
+		// detail, as in FastAPI Users, when it is one (RFC 6749 section
+		// 4.1.2.1 limits the characters).
+		if !validScope(providerErr.Code) || len(providerErr.Code) > 64 {
+			return newProblem(http.StatusBadRequest)
+		}
+		return codeProblem(providerErr.Code)
+	case errors.Is(err, errProviderFailed):
+		a.log.LogAttrs(r.Context(), slog.LevelError, "identity provider failed",
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		return newProblem(http.StatusBadGateway)
 	case errors.Is(err, auth.ErrBusy):
 		// The hashing pool is saturated: tell the client when to come back
 		// rather than queueing without bound (OWASP Denial of Service Cheat

@@ -16,6 +16,10 @@ func (a *UsersAuth[U]) handleGetMe(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, opOther, err)
 		return
 	}
+	if a.oauth != nil && a.oauth.includeAccounts {
+		a.writeUserWithAccounts(w, r, http.StatusOK, s.user)
+		return
+	}
 	a.writeUser(w, r, http.StatusOK, s.user)
 }
 

@@ -78,4 +78,23 @@ type Options[U user.Model] struct {
 
 	// Now is the clock of the purpose tokens. Nil means time.Now.
 	Now func() time.Time
+
+	// OAuth configures sign-in with identity providers: for each, GET
+	// /auth/{name}/authorize and /callback, and the association routes
+	// under /auth/associate/{name}/. The Store must implement
+	// user.OAuthStore. See OAuthProvider.
+	OAuth []OAuthProvider
+
+	// OAuthStates records the OAuth states already used, so that each
+	// works once. Nil means an in-memory record of up to DefaultMaxStates
+	// states, enough for one instance; several instances share one, such
+	// as sqlstore's DB.OAuthStates().
+	OAuthStates StateStore
+
+	// IncludeOAuthAccounts adds "oauth_accounts" (id, oauth_name,
+	// account_id, account_email, expires_at; never the provider's tokens)
+	// to the answers of GET /users/me and of the association callback. Off
+	// by default: it costs GET /users/me a second query. The Store must
+	// implement user.OAuthStore.
+	IncludeOAuthAccounts bool
 }

@@ -43,13 +43,14 @@ func (a *UsersAuth[U]) authRoutes(prefix string, be *backend.Backend) []route {
 }
 
 func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
-	return []route{
+	routes := []route{
 		{http.MethodGet, prefix + "/me", a.handleGetMe},
 		{http.MethodPatch, prefix + "/me", a.handlePatchMe},
 		{http.MethodGet, prefix + "/{id}", a.handleGetUser},
 		{http.MethodPatch, prefix + "/{id}", a.handlePatchUser},
 		{http.MethodDelete, prefix + "/{id}", a.handleDeleteUser},
 	}
+	return append(routes, a.oauthUsersRoutes(prefix)...) // DELETE /me/oauth/{provider}, with OAuth
 }
 
 // Handler returns every route of the contract at its default path:
@@ -68,6 +69,7 @@ func (a *UsersAuth[U]) allRoutes() []route {
 	for i := range a.backends {
 		routes = append(routes, a.authRoutes("/auth/"+a.backends[i].Name, &a.backends[i])...)
 	}
+	routes = append(routes, a.allOAuthRoutes()...) // OAuth providers (oauth_routes.go)
 	return append(routes, a.usersRoutes("/users")...)
 }
 

@@ -48,6 +48,7 @@ type UsersAuth[U user.Model] struct {
 	requireVerification bool
 	userReq, superReq   Requirement
 	background          *background
+	oauth               *oauthSetup // nil without OAuth
 }
 
 var backendName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -55,8 +56,9 @@ var backendName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
 // secret shorter than MinSecretLength, no backends, a backend without a
 // name, transport or strategy, two backends with one name, a backend whose
-// configuration is invalid (backend.Validator), or a user type that does not
-// embed user.Base.
+// configuration is invalid (backend.Validator), a user type that does not
+// embed user.Base, or an OAuth configuration that cannot work (see
+// OAuthProvider; a store without user.OAuthStore among others).
 func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if opts.Store == nil {
 		return nil, errors.New("usersauth: Options.Store is required")
@@ -134,6 +136,9 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		userReq:             Active,
 		superReq:            Active | Superuser,
 		background:          newBackground(log),
+	}
+	if a.oauth, err = newOAuth(&opts, a.backends, manager); err != nil {
+		return nil, err
 	}
 	if opts.RequireVerification {
 		a.userReq |= Verified

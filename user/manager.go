@@ -181,6 +181,15 @@ func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (
 		return zero, err
 	}
 	b := u.UserBase()
+	if IsUnusablePassword(b.HashedPassword) {
+		// A user without a password (signed up through a provider) fails
+		// like a wrong password, at the same cost.
+		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
+			return zero, err
+		}
+		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "no password set"), slog.String("user_id", b.ID.String()))
+		return zero, ErrInvalidCredentials
+	}
 	ok, rehash, err := m.hasher.Verify(ctx, password, b.HashedPassword)
 	if errors.Is(err, auth.ErrMalformedHash) {
 		m.log.LogAttrs(ctx, slog.LevelError, "login failed: stored password hash is unusable", slog.String("user_id", b.ID.String()), slog.String("error", err.Error()))

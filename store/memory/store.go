@@ -39,6 +39,7 @@ type Store[U user.Model] struct {
 	mu      sync.RWMutex
 	byID    map[uuid.UUID]entry[U]
 	byEmail map[string]uuid.UUID
+	oauth   oauthIndex // linked OAuth accounts (oauth.go)
 }
 
 // New returns an empty Store.
@@ -139,7 +140,8 @@ func (s *Store[U]) Update(_ context.Context, id uuid.UUID, mutate func(u U) erro
 	return c, nil
 }
 
-// Delete removes the user with the given id, or returns user.ErrNotFound.
+// Delete removes the user with the given id and its OAuth accounts, or
+// returns user.ErrNotFound.
 func (s *Store[U]) Delete(_ context.Context, id uuid.UUID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -149,5 +151,6 @@ func (s *Store[U]) Delete(_ context.Context, id uuid.UUID) error {
 	}
 	delete(s.byID, id)
 	delete(s.byEmail, e.key)
+	s.oauth.dropUser(id)
 	return nil
 }

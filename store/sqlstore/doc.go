@@ -59,6 +59,17 @@
 // constraint to an existing column, so there an adopted table's email_key
 // stays nullable; the store always writes it.)
 //
+// # OAuth accounts
+//
+// UserStore also implements user.OAuthStore on FastAPI Users' oauth_account
+// table. Version 20 of the schema adds a unique index on (oauth_name,
+// account_id), which FastAPI Users lacks: a database where one provider
+// account is linked twice fails to migrate with an
+// *OAuthAccountConflictError naming the pairs, and is left unchanged. On
+// PostgreSQL it also widens the token columns to TEXT and expires_at to
+// BIGINT. DB.OAuthStates records the OAuth states already used, in a table
+// of its own, so that several instances refuse a replayed state alike.
+//
 // # SQLite
 //
 // Open configures SQLite for concurrent use through modernc's DSN parameters:

@@ -37,6 +37,8 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{version: 1, name: "fastapi_users_tables", sql: true, step: adoptUserTable},
+		{version: 20, name: "oauth_account_unique", step: uniqueOAuthAccounts},
+		{version: 21, name: "oauth_states", sql: true},
 	}
 }
 

@@ -1,0 +1,73 @@
+package usersauth
+
+import (
+	"fmt"
+	"net/http"
+)
+
+func (a *UsersAuth[U]) oauthRoutes(prefix string, p *oauthRoute) []route {
+	return []route{
+		{http.MethodGet, prefix + "/authorize", a.authorizeHandler(p, false)},
+		{http.MethodGet, prefix + "/callback", a.callbackHandler(p)},
+	}
+}
+
+func (a *UsersAuth[U]) associateRoutes(prefix string, p *oauthRoute) []route {
+	return []route{
+		{http.MethodGet, prefix + "/authorize", a.authorizeHandler(p, true)},
+		{http.MethodGet, prefix + "/callback", a.associateCallbackHandler(p)},
+	}
+}
+
+// allOAuthRoutes lists every provider's routes at their default paths:
+// /auth/{name}/... and /auth/associate/{name}/....
+func (a *UsersAuth[U]) allOAuthRoutes() []route {
+	if a.oauth == nil {
+		return nil
+	}
+	var routes []route
+	for _, p := range a.oauth.providers {
+		routes = append(routes, a.oauthRoutes("/auth/"+p.provider.Name, p)...)
+		if p.associateRedirectURL != "" {
+			routes = append(routes, a.associateRoutes("/auth/associate/"+p.provider.Name, p)...)
+		}
+	}
+	return routes
+}
+
+// oauthUsersRoutes is the unlink route of the users router, when OAuth
+// providers are configured.
+func (a *UsersAuth[U]) oauthUsersRoutes(prefix string) []route {
+	if a.oauth == nil || len(a.oauth.providers) == 0 {
+		return nil
+	}
+	return []route{{http.MethodDelete, prefix + "/me/oauth/{provider}", a.handleUnlinkOAuth}}
+}
+
+// OAuthHandler returns the OAuth router of the named provider alone: GET
+// /authorize and GET /callback, to mount under a prefix of your choice; the
+// provider's RedirectURL must then name that callback. It panics if no
+// provider has that name, a programming error found at startup.
+func (a *UsersAuth[U]) OAuthHandler(name string) http.Handler {
+	return a.newRouter(a.oauthRoutes("", a.mustRoute(name)))
+}
+
+// OAuthAssociateHandler returns the association router of the named
+// provider alone: GET /authorize and GET /callback for a signed-in user, to
+// mount under a prefix of your choice. It panics if no provider has that
+// name or it has no AssociateRedirectURL.
+func (a *UsersAuth[U]) OAuthAssociateHandler(name string) http.Handler {
+	p := a.mustRoute(name)
+	if p.associateRedirectURL == "" {
+		panic(fmt.Sprintf("usersauth: OAuth provider %q has no AssociateRedirectURL", name))
+	}
+	return a.newRouter(a.associateRoutes("", p))
+}
+
+func (a *UsersAuth[U]) mustRoute(name string) *oauthRoute {
+	p := a.oauth.route(name)
+	if p == nil {
+		panic(fmt.Sprintf("usersauth: no OAuth provider named %q", name))
+	}
+	return p
+}
