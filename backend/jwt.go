@@ -94,12 +94,12 @@ type JWTStrategy struct {
 	err       error
 	revocable bool
 	alg       string
-	lifetime time.Duration
-	now      func() time.Time
-	signer   *auth.JWTSigner
-	verifier *auth.JWTVerifier
-	audJSON  []byte // the aud claim, encoded once
-	cache    *tokenCache
+	lifetime  time.Duration
+	now       func() time.Time
+	signer    *auth.JWTSigner
+	verifier  *auth.JWTVerifier
+	audJSON   []byte // the aud claim, encoded once
+	cache     *tokenCache
 }
 
 // JWT returns an HS256 strategy with the given secret and token lifetime and

@@ -37,6 +37,9 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{version: 1, name: "fastapi_users_tables", sql: true, step: adoptUserTable},
+		{version: 2, name: "accesstoken_digests", sql: true},
+		{version: 3, name: "user_token_epoch", sql: true},
+		{version: 4, name: "refresh_tokens", sql: true},
 	}
 }
 

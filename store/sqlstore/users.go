@@ -79,9 +79,9 @@ func (s *UserStore[U]) scan(rows *sql.Rows, withExtra, keepExtra bool) (U, []byt
 		err   error
 	)
 	if withExtra {
-		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &extra)
+		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &b.TokenEpoch, &extra)
 	} else {
-		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified)
+		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &b.TokenEpoch)
 	}
 	if err != nil {
 		return zero, nil, err
@@ -118,7 +118,7 @@ func (s *UserStore[U]) Create(ctx context.Context, u U) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		_, err = s.db.stmts.insert.ExecContext(ctx, b.ID, b.Email, user.EmailKey(b.Email), b.HashedPassword,
-			b.IsActive, b.IsSuperuser, b.IsVerified, extra)
+			b.IsActive, b.IsSuperuser, b.IsVerified, b.TokenEpoch, extra)
 		if err == nil || !isTransient(err) || ctx.Err() != nil {
 			break
 		}
@@ -196,7 +196,7 @@ func (s *UserStore[U]) updateOnce(ctx context.Context, id uuid.UUID, mutate func
 	if b.ID != id {
 		return zero, true, ErrIDChanged
 	}
-	args := []any{id, b.Email, user.EmailKey(b.Email), b.HashedPassword, b.IsActive, b.IsSuperuser, b.IsVerified}
+	args := []any{id, b.Email, user.EmailKey(b.Email), b.HashedPassword, b.IsActive, b.IsSuperuser, b.IsVerified, b.TokenEpoch}
 	update := q.updateBase
 	if s.ownFields {
 		extra, err := encodeExtra(u, oldExtra)
