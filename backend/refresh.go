@@ -130,6 +130,11 @@ func NewRefresher(cfg RefreshConfig) *Refresher {
 	case !validCookiePath(cfg.Path):
 		r.err = errors.New("backend: refresh tokens: Path must be empty or an absolute URL path usable as a cookie path")
 	}
+	if v, ok := cfg.Store.(Validator); ok && r.err == nil {
+		if err := v.Validate(); err != nil {
+			r.err = fmt.Errorf("backend: refresh tokens: %w", err)
+		}
+	}
 	return r
 }
 
@@ -151,8 +156,8 @@ func validCookiePath(p string) bool {
 	return true
 }
 
-// Validate reports whether the configuration is usable: a store and
-// positive lifetimes.
+// Validate reports whether the configuration is usable: a store (valid, if
+// it is a Validator), positive lifetimes and a usable path.
 func (r *Refresher) Validate() error { return r.err }
 
 // Store returns the refresher's store.
