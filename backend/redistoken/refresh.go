@@ -63,7 +63,9 @@ func (s *RefreshStore) Validate() error { return s.err }
 
 func (s *RefreshStore) tokenKey(digest string) string { return s.prefix + "refresh:" + digest }
 
-func (s *RefreshStore) familyKey(id uuid.UUID) string { return s.prefix + "refresh:family:" + id.String() }
+func (s *RefreshStore) familyKey(id uuid.UUID) string {
+	return s.prefix + "refresh:family:" + id.String()
+}
 
 func (s *RefreshStore) userKey(id uuid.UUID) string { return s.prefix + "refresh:user:" + id.String() }
 
