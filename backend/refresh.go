@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -119,6 +120,9 @@ func NewRefresher(cfg RefreshConfig) *Refresher {
 	r := &Refresher{store: cfg.Store, lifetime: cfg.Lifetime, maxLifetime: cfg.MaxLifetime, path: cfg.Path, now: cfg.Now, rand: cfg.Rand}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if r.rand == nil {
+		r.rand = rand.Reader
 	}
 	switch {
 	case cfg.Store == nil:
