@@ -394,5 +394,3 @@ func TestEpochTokensFromBefore(t *testing.T) {
 		t.Fatalf("a revocable JWT after a plain logout = %d; the trade-off says 200", got)
 	}
 }
-
-

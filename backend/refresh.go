@@ -292,27 +292,28 @@ func (r *Refresher) Rotate(ctx context.Context, old auth.RefreshToken) (RefreshG
 }
 
 // Revoke ends the family of a refresh token (logout with the refresh token
-// at hand) and returns the family's user. A token that is malformed or
-// unknown is not an error: ok is false and nothing is done.
-func (r *Refresher) Revoke(ctx context.Context, token string) (userID uuid.UUID, ok bool, err error) {
+// at hand) if it belongs to userID, and reports whether it did. A token
+// that is malformed, unknown or another user's is not an error: nothing is
+// done.
+func (r *Refresher) Revoke(ctx context.Context, token string, userID uuid.UUID) (bool, error) {
 	if r.err != nil {
-		return uuid.Nil, false, r.err
+		return false, r.err
 	}
 	if !auth.IsRandomToken(token) {
-		return uuid.Nil, false, nil
+		return false, nil
 	}
 	digest := auth.TokenDigest(token)
 	rt, err := r.store.GetRefreshToken(ctx, digest)
-	if errors.Is(err, auth.ErrRefreshTokenNotFound) || (err == nil && !digestsEqual(rt.Digest, digest)) {
-		return uuid.Nil, false, nil
+	if errors.Is(err, auth.ErrRefreshTokenNotFound) || (err == nil && (!digestsEqual(rt.Digest, digest) || rt.UserID != userID)) {
+		return false, nil
 	}
 	if err == nil {
 		_, err = r.store.DeleteRefreshFamily(ctx, rt.FamilyID)
 	}
 	if err != nil {
-		return uuid.Nil, false, fmt.Errorf("backend: refresh tokens: revoking a family: %w", err)
+		return false, fmt.Errorf("backend: refresh tokens: revoking a family: %w", err)
 	}
-	return rt.UserID, true, nil
+	return true, nil
 }
 
 // RevokeFamily ends one family, as found in a record Check returned.

@@ -158,7 +158,7 @@ func TestRefresherValidate(t *testing.T) {
 			if _, e := r.Rotate(ctx, auth.RefreshToken{}); e != err {
 				t.Errorf("Rotate = %v", e)
 			}
-			if _, _, e := r.Revoke(ctx, strings.Repeat("A", 43)); e != err {
+			if _, e := r.Revoke(ctx, strings.Repeat("A", 43), uuid.New()); e != err {
 				t.Errorf("Revoke = %v", e)
 			}
 			if e := r.RevokeUser(ctx, uuid.New()); e != err {
@@ -390,14 +390,18 @@ func TestRefreshRevoke(t *testing.T) {
 	g := f.issue(t)
 	next := f.mustExchange(t, g.Token)
 	other := f.issue(t)
+	// Another user cannot end the family.
+	if ok, err := f.r.Revoke(ctx, g.Token, uuid.New()); ok || err != nil {
+		t.Fatalf("Revoke(another user) = %v, %v; want false, nil", ok, err)
+	}
+	f.mustExchange(t, next.Token)
 	// Revoking by a spent token ends the family all the same.
-	id, ok, err := f.r.Revoke(ctx, g.Token)
-	if err != nil || !ok || id != f.user {
-		t.Fatalf("Revoke = %v, %v, %v", id, ok, err)
+	if ok, err := f.r.Revoke(ctx, g.Token, f.user); err != nil || !ok {
+		t.Fatalf("Revoke = %v, %v", ok, err)
 	}
 	mustRefuseRefresh(t, f, next.Token, "a token of a revoked family")
 	for _, tc := range []struct{ name, token string }{{"again", g.Token}, {"garbage", "garbage"}, {"empty", ""}} {
-		if _, ok, err := f.r.Revoke(ctx, tc.token); ok || err != nil {
+		if ok, err := f.r.Revoke(ctx, tc.token, f.user); ok || err != nil {
 			t.Fatalf("Revoke(%s) = %v, %v; want false, nil", tc.name, ok, err)
 		}
 	}
