@@ -30,31 +30,38 @@ import (
 var sessionsStart = time.Date(2026, 11, 28, 14, 45, 51, 0, time.UTC)
 
 // kind is one way of keeping sessions, with the user store it needs (the
-// SQL token table references the SQL user table).
+// SQL token tables reference the SQL user table) and a refresh store of the
+// same kind.
 type kind struct {
 	name string
 	// serverSide: logout of one token ends it (not so for a JWT).
 	serverSide bool
-	open       func(t testing.TB, now func() time.Time) (user.Store[*user.User], backend.Strategy)
+	open       func(t testing.TB, now func() time.Time) parts
+}
+
+type parts struct {
+	users    user.Store[*user.User]
+	strategy backend.Strategy
+	refresh  backend.RefreshStore
 }
 
 // kinds are the strategies every revocation test runs against. Redis
 // skips without a server (fails in CI).
 func kinds() []kind {
 	return []kind{
-		{"database", true, func(t testing.TB, now func() time.Time) (user.Store[*user.User], backend.Strategy) {
-			return memory.New[*user.User](), backend.NewDatabase(backend.DatabaseConfig{Store: memory.NewTokenStore(), Lifetime: time.Hour, Now: now})
+		{"database", true, func(t testing.TB, now func() time.Time) parts {
+			return parts{memory.New[*user.User](), backend.NewDatabase(backend.DatabaseConfig{Store: memory.NewTokenStore(), Lifetime: time.Hour, Now: now}), memory.NewRefreshStore()}
 		}},
-		{"database-sqlite", true, func(t testing.TB, now func() time.Time) (user.Store[*user.User], backend.Strategy) {
+		{"database-sqlite", true, func(t testing.TB, now func() time.Time) parts {
 			db := openSQLite(t)
-			return db.Users(), backend.NewDatabase(backend.DatabaseConfig{Store: db.AccessTokens(), Lifetime: time.Hour, Now: now})
+			return parts{db.Users(), backend.NewDatabase(backend.DatabaseConfig{Store: db.AccessTokens(), Lifetime: time.Hour, Now: now}), db.RefreshTokens()}
 		}},
-		{"redis", true, func(t testing.TB, now func() time.Time) (user.Store[*user.User], backend.Strategy) {
+		{"redis", true, func(t testing.TB, now func() time.Time) parts {
 			c, prefix := testRedis(t)
-			return memory.New[*user.User](), redistoken.New(redistoken.Config{Client: c, KeyPrefix: prefix, Lifetime: time.Hour, Now: now})
+			return parts{memory.New[*user.User](), redistoken.New(redistoken.Config{Client: c, KeyPrefix: prefix, Lifetime: time.Hour, Now: now}), redistoken.NewRefreshStore(c, prefix)}
 		}},
-		{"jwt-epoch", false, func(t testing.TB, now func() time.Time) (user.Store[*user.User], backend.Strategy) {
-			return memory.New[*user.User](), backend.NewJWT(backend.JWTConfig{Secret: testSecret, Lifetime: time.Hour, Now: now, Revocable: true})
+		{"jwt-epoch", false, func(t testing.TB, now func() time.Time) parts {
+			return parts{memory.New[*user.User](), backend.NewJWT(backend.JWTConfig{Secret: testSecret, Lifetime: time.Hour, Now: now, Revocable: true}), memory.NewRefreshStore()}
 		}},
 	}
 }
@@ -103,6 +110,7 @@ type sessionApp struct {
 	ua       *UsersAuth[*user.User]
 	users    user.Store[*user.User]
 	strategy backend.Strategy
+	refresh  backend.RefreshStore // of the kind; used when refresh tokens are turned on
 	clock    *strategytest.Clock
 	handler  http.Handler
 	logs     *lockedWriter
@@ -112,8 +120,27 @@ type sessionApp struct {
 
 func newSessionApp(t testing.TB, k kind, configure func(*Options[*user.User])) *sessionApp {
 	t.Helper()
+	return buildSessionApp(t, k, false, configure)
+}
+
+// newRefreshApp is a sessionApp with refresh tokens on both backends, on
+// the kind's refresh store and the app's clock: 14 days idle, 30 days
+// absolute.
+func newRefreshApp(t testing.TB, k kind, configure func(*Options[*user.User])) *sessionApp {
+	t.Helper()
+	return buildSessionApp(t, k, true, configure)
+}
+
+const (
+	refreshIdle     = 14 * 24 * time.Hour
+	refreshAbsolute = 30 * 24 * time.Hour
+)
+
+func buildSessionApp(t testing.TB, k kind, refresh bool, configure func(*Options[*user.User])) *sessionApp {
+	t.Helper()
 	sa := &sessionApp{t: t, clock: strategytest.NewClock(sessionsStart), logs: &lockedWriter{w: &bytes.Buffer{}}, resets: map[string]string{}}
-	sa.users, sa.strategy = k.open(t, sa.clock.Now)
+	p := k.open(t, sa.clock.Now)
+	sa.users, sa.strategy, sa.refresh = p.users, p.strategy, p.refresh
 	opts := Options[*user.User]{
 		Store:  sa.users,
 		Secret: testSecret,
@@ -131,6 +158,11 @@ func newSessionApp(t testing.TB, k kind, configure func(*Options[*user.User])) *
 			},
 		},
 	}
+	if refresh {
+		for i := range opts.Backends {
+			opts.Backends[i].Refresh = &backend.RefreshConfig{Store: sa.refresh, Lifetime: refreshIdle, MaxLifetime: refreshAbsolute, Now: sa.clock.Now}
+		}
+	}
 	if configure != nil {
 		configure(&opts)
 	}
@@ -143,16 +175,6 @@ func newSessionApp(t testing.TB, k kind, configure func(*Options[*user.User])) *
 	ua.Mount(mux)
 	sa.handler = mux
 	return sa
-}
-
-// withRefresh turns on refresh tokens for both backends, on one memory
-// store, on the app's clock.
-func (sa *sessionApp) withRefresh(store backend.RefreshStore) func(*Options[*user.User]) {
-	return func(o *Options[*user.User]) {
-		for i := range o.Backends {
-			o.Backends[i].Refresh = &backend.RefreshConfig{Store: store, Lifetime: 14 * 24 * time.Hour, MaxLifetime: 30 * 24 * time.Hour, Now: sa.clock.Now}
-		}
-	}
 }
 
 func (sa *sessionApp) do(r *req) response {
