@@ -98,7 +98,7 @@ func FuzzRefreshRequest(f *testing.F) {
 	} {
 		f.Add(s.ct, s.body)
 	}
-	sa := newRefreshApp(f, kinds()[0], nil)
+	sa := newRefreshApp(f, kindNamed("database"), nil)
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		r := httptest.NewRequest("POST", "/auth/bearer/refresh", strings.NewReader(body))
 		r.Header.Set("Content-Type", contentType)

@@ -108,7 +108,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 // clock, no sleeping.
 func TestRefreshLifetimesEndToEnd(t *testing.T) {
 	t.Run("idle", func(t *testing.T) {
-		sa := newRefreshApp(t, kinds()[0], nil)
+		sa := newRefreshApp(t, kindNamed("database"), nil)
 		sa.register("king.arthur@camelot.bt", "guinevere")
 		p := sa.loginPair("king.arthur@camelot.bt", "guinevere")
 		sa.clock.Advance(refreshIdle - time.Second)
@@ -119,7 +119,7 @@ func TestRefreshLifetimesEndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("absolute", func(t *testing.T) {
-		sa := newRefreshApp(t, kinds()[0], nil)
+		sa := newRefreshApp(t, kindNamed("database"), nil)
 		sa.register("king.arthur@camelot.bt", "guinevere")
 		p := sa.loginPair("king.arthur@camelot.bt", "guinevere")
 		for elapsed := time.Duration(0); elapsed+24*time.Hour < refreshAbsolute; elapsed += 24 * time.Hour {
@@ -175,7 +175,7 @@ func TestRefreshAfterUserChanges(t *testing.T) {
 		}, 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sa := newRefreshApp(t, kinds()[0], func(o *Options[*user.User]) { o.RequireVerification = true })
+			sa := newRefreshApp(t, kindNamed("database"), func(o *Options[*user.User]) { o.RequireVerification = true })
 			id := sa.register("king.arthur@camelot.bt", "guinevere")
 			sa.set(id, func(b *user.Base) { b.IsVerified = true })
 			p := sa.loginPair("king.arthur@camelot.bt", "guinevere")
@@ -190,7 +190,7 @@ func TestRefreshAfterUserChanges(t *testing.T) {
 // TestRefreshFamilyEndsWithInactiveUser: a refresh refused because the user
 // is inactive ends the family, so reactivating the user does not revive it.
 func TestRefreshFamilyEndsWithInactiveUser(t *testing.T) {
-	sa := newRefreshApp(t, kinds()[0], nil)
+	sa := newRefreshApp(t, kindNamed("database"), nil)
 	id := sa.register("king.arthur@camelot.bt", "guinevere")
 	p := sa.loginPair("king.arthur@camelot.bt", "guinevere")
 	sa.set(id, func(b *user.Base) { b.IsActive = false })
@@ -215,7 +215,7 @@ func (sa *sessionApp) userByEmail(email string) *user.User {
 // TestRefreshRequests: the bearer refresh route's answers to every shape
 // of request.
 func TestRefreshRequests(t *testing.T) {
-	sa := newRefreshApp(t, kinds()[0], nil)
+	sa := newRefreshApp(t, kindNamed("database"), nil)
 	sa.register("king.arthur@camelot.bt", "guinevere")
 	fresh := func() string { return sa.loginPair("king.arthur@camelot.bt", "guinevere").refresh }
 	const path = "/auth/bearer/refresh"
@@ -279,7 +279,7 @@ func TestRefreshRequests(t *testing.T) {
 // own HttpOnly, SameSite=Strict cookie scoped to the refresh route; refresh
 // is CSRF-checked like login; logout clears both cookies.
 func TestRefreshCookie(t *testing.T) {
-	sa := newRefreshApp(t, kinds()[0], nil)
+	sa := newRefreshApp(t, kindNamed("database"), nil)
 	sa.register("king.arthur@camelot.bt", "guinevere")
 	cookies := sa.cookieLogin("king.arthur@camelot.bt", "guinevere")
 	access, refresh := cookies["fastapiusersauth"], cookies["fastapiusersrefresh"]
@@ -340,7 +340,7 @@ func TestRefreshCookie(t *testing.T) {
 // TestRefreshIgnoredByClients: a FastAPI Users client reads access_token
 // and token_type, ignores the new key, and works as before.
 func TestRefreshIgnoredByClients(t *testing.T) {
-	sa := newRefreshApp(t, kinds()[0], nil)
+	sa := newRefreshApp(t, kindNamed("database"), nil)
 	sa.register("king.arthur@camelot.bt", "guinevere")
 	var answer struct {
 		AccessToken string `json:"access_token"`
@@ -358,7 +358,7 @@ func TestRefreshIgnoredByClients(t *testing.T) {
 // TestRefreshSkipsAfterLogin: a refresh is not a login; the hook runs for
 // logins only.
 func TestRefreshSkipsAfterLogin(t *testing.T) {
-	sa := newRefreshApp(t, kinds()[0], nil)
+	sa := newRefreshApp(t, kindNamed("database"), nil)
 	sa.register("king.arthur@camelot.bt", "guinevere")
 	p := sa.loginPair("king.arthur@camelot.bt", "guinevere")
 	if sa.logins != 1 {
@@ -374,7 +374,7 @@ func TestRefreshSkipsAfterLogin(t *testing.T) {
 // logout, which then ends that family; without it, logout ends the access
 // token alone; another user's refresh token is left alone.
 func TestLogoutWithRefreshToken(t *testing.T) {
-	sa := newRefreshApp(t, kinds()[0], nil)
+	sa := newRefreshApp(t, kindNamed("database"), nil)
 	sa.register("king.arthur@camelot.bt", "guinevere")
 	sa.register("lancelot@camelot.bt", "guinevere")
 	a := sa.loginPair("king.arthur@camelot.bt", "guinevere")

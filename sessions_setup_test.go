@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,6 +26,7 @@ import (
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
 
@@ -53,7 +57,11 @@ func kinds() []kind {
 			return parts{memory.New[*user.User](), backend.NewDatabase(backend.DatabaseConfig{Store: memory.NewTokenStore(), Lifetime: time.Hour, Now: now}), memory.NewRefreshStore()}
 		}},
 		{"database-sqlite", true, func(t testing.TB, now func() time.Time) parts {
-			db := openSQLite(t)
+			db := openSQL(t, "sqlite", filepath.Join(t.TempDir(), "users.db"))
+			return parts{db.Users(), backend.NewDatabase(backend.DatabaseConfig{Store: db.AccessTokens(), Lifetime: time.Hour, Now: now}), db.RefreshTokens()}
+		}},
+		{"database-postgres", true, func(t testing.TB, now func() time.Time) parts {
+			db := openSQL(t, "pgx", postgresSchema(t))
 			return parts{db.Users(), backend.NewDatabase(backend.DatabaseConfig{Store: db.AccessTokens(), Lifetime: time.Hour, Now: now}), db.RefreshTokens()}
 		}},
 		{"redis", true, func(t testing.TB, now func() time.Time) parts {
@@ -66,14 +74,46 @@ func kinds() []kind {
 	}
 }
 
-func openSQLite(t testing.TB) *sqlstore.DB {
+func openSQL(t testing.TB, driver, dsn string) *sqlstore.DB {
 	t.Helper()
-	db, err := sqlstore.Open(context.Background(), "sqlite", ":memory:")
+	db, err := sqlstore.Open(context.Background(), driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// postgresSchema creates a schema of the test's own in the test database,
+// dropped at the end, and returns a DSN whose search_path is that schema.
+// It skips without PostgreSQL (fails in CI).
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	base := testenv.Postgres(t)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	b := make([]byte, 8)
+	rand.Read(b)
+	name := "usersauth_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + name); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + name + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // testRedis connects to the test Redis and returns a key prefix of the
@@ -271,4 +311,13 @@ func (sa *sessionApp) logText() string {
 // refreshBody is a bearer refresh request as a form.
 func refreshForm(token string) *req {
 	return newReq("POST", "/auth/bearer/refresh").form("grant_type", "refresh_token", "refresh_token", token)
+}
+
+func kindNamed(name string) kind {
+	for _, k := range kinds() {
+		if k.name == name {
+			return k
+		}
+	}
+	panic("no kind " + name)
 }

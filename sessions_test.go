@@ -194,7 +194,7 @@ func TestRevocationOncePerStrategy(t *testing.T) {
 	other := &revokeCounter{Strategy: backend.Database(memory.NewTokenStore(), time.Hour)}
 	refreshes := &countingRefreshStore{RefreshStore: memory.NewRefreshStore()}
 	refresh := &backend.RefreshConfig{Store: refreshes, Lifetime: time.Hour, MaxLifetime: 2 * time.Hour}
-	sa := newSessionApp(t, kinds()[0], func(o *Options[*user.User]) {
+	sa := newSessionApp(t, kindNamed("database"), func(o *Options[*user.User]) {
 		o.Backends = []backend.Backend{
 			{Name: "a", Transport: backend.Bearer("auth/a/login"), Strategy: shared, Refresh: refresh},
 			{Name: "b", Transport: backend.Bearer("auth/b/login"), Strategy: shared, Refresh: refresh},
@@ -256,7 +256,7 @@ func TestRevocationFailureIs500(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			counter := &revokeCounter{Strategy: backend.Database(memory.NewTokenStore(), time.Hour), fail: down}
-			sa := newSessionApp(t, kinds()[0], func(o *Options[*user.User]) {
+			sa := newSessionApp(t, kindNamed("database"), func(o *Options[*user.User]) {
 				for i := range o.Backends {
 					o.Backends[i].Strategy = counter
 				}
@@ -283,7 +283,7 @@ func TestRevocationFailureIs500(t *testing.T) {
 // TestLogoutAllRequirements: logout-all authenticates and authorises like
 // logout.
 func TestLogoutAllRequirements(t *testing.T) {
-	sa := newSessionApp(t, kinds()[0], func(o *Options[*user.User]) { o.RequireVerification = true })
+	sa := newSessionApp(t, kindNamed("database"), func(o *Options[*user.User]) { o.RequireVerification = true })
 	id := sa.register("king.arthur@camelot.bt", "guinevere")
 	sa.set(id, func(b *user.Base) { b.IsVerified = true })
 	tok := sa.token("king.arthur@camelot.bt", "guinevere")
@@ -348,7 +348,7 @@ func TestNewRefreshConfiguration(t *testing.T) {
 type plainTransport struct{ backend.Transport }
 
 func TestRefreshRouteOnlyWhenEnabled(t *testing.T) {
-	sa := newSessionApp(t, kinds()[0], nil)
+	sa := newSessionApp(t, kindNamed("database"), nil)
 	for _, path := range []string{"/auth/bearer/refresh", "/auth/cookie/refresh"} {
 		if res := sa.do(newReq("POST", path).form("refresh_token", "x")); res.status != http.StatusNotFound {
 			t.Fatalf("%s without refresh tokens = %d, want 404", path, res.status)
@@ -374,7 +374,7 @@ func TestRefreshRouteOnlyWhenEnabled(t *testing.T) {
 // TestEpochTokensFromBefore: JWTs issued before Revocable was turned on
 // (no epoch claim) keep working until the user's sessions are first ended.
 func TestEpochTokensFromBefore(t *testing.T) {
-	sa := newSessionApp(t, kinds()[3], nil)
+	sa := newSessionApp(t, kindNamed("jwt-epoch"), nil)
 	id := sa.register("king.arthur@camelot.bt", "guinevere")
 	old, err := backend.JWT(testSecret, time.Hour).WriteToken(context.Background(), &user.Base{ID: id})
 	if err != nil {
