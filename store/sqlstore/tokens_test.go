@@ -3,7 +3,9 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -77,4 +79,50 @@ func (w withUsers) RotateRefreshToken(ctx context.Context, digest string, next a
 		return err
 	}
 	return w.RefreshStore.RotateRefreshToken(ctx, digest, next)
+}
+
+// TestDatabaseStrategyConformance runs the strategy suite against the
+// database strategy on every database: what the suite checks through the
+// strategy (logout, revocation, expiry, no token in clear) holds on the SQL
+// token table.
+func TestDatabaseStrategyConformance(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			strategytest.Run(t, func(t *testing.T) strategytest.Subject {
+				db := b.open(t)
+				clock := strategytest.NewClock(time.Date(2026, 11, 28, 14, 45, 51, 600_000_000, time.UTC))
+				store := withUsers{TokenStore: db.AccessTokens(), RefreshStore: db.RefreshTokens(), users: db.Users()}
+				s := ubackend.NewDatabase(ubackend.DatabaseConfig{Store: store, Lifetime: time.Hour, Now: clock.Now})
+				if err := s.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				return strategytest.Subject{Strategy: s, Clock: clock, Lifetime: time.Hour, ServerSide: true, Stored: func(t *testing.T) []string {
+					return dumpTokens(t, db)
+				}}
+			})
+		})
+	}
+}
+
+// dumpTokens returns every row of the access-token table, as text.
+func dumpTokens(t *testing.T, db *sqlstore.DB) []string {
+	t.Helper()
+	rows, err := db.SQL().Query(`SELECT token, user_id, created_at FROM accesstoken`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var token, userID, created any
+		if err := rows.Scan(&token, &userID, &created); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %s %v", token, userID, created))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
