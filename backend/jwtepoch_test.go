@@ -18,7 +18,7 @@ var epochSecret = []byte("epoch-test-secret-0123456789abcdef")
 
 var epochNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func revocable(t *testing.T, cacheSize int) *JWTStrategy {
+func revocable(t testing.TB, cacheSize int) *JWTStrategy {
 	t.Helper()
 	s := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: fixedNow(epochNow), Revocable: true, CacheSize: cacheSize})
 	if err := s.Validate(); err != nil {
@@ -182,4 +182,49 @@ func TestCheckUserExpiredInCache(t *testing.T) {
 	if s.CheckUser(tok, u) {
 		t.Fatal("CheckUser accepted an expired token")
 	}
+}
+
+// FuzzRevocableClaims signs arbitrary claims with the strategy's key, as a
+// buggy or foreign issuer sharing the secret could: a revocable strategy
+// never panics, refuses with ErrInvalidToken, and its cached and uncached
+// readings and epoch checks agree.
+func FuzzRevocableClaims(f *testing.F) {
+	sub := `"sub":"0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9","aud":["fastapi-users:auth"],"exp":` + strconv.FormatInt(epochNow.Add(time.Hour).Unix(), 10)
+	for _, c := range []string{
+		`{` + sub + `}`, `{` + sub + `,"usersauth_epoch":3}`, `{` + sub + `,"usersauth_epoch":3.0}`,
+		`{` + sub + `,"usersauth_epoch":1e3}`, `{` + sub + `,"usersauth_epoch":-0}`, `{` + sub + `,"usersauth_epoch":9007199254740993}`,
+		`{` + sub + `,"usersauth_epoch":[1]}`, `{` + sub + `,"usersauth_epoch":{}}`, `{` + sub + `,"usersauth_epoch":true}`,
+	} {
+		f.Add(c, int64(3))
+	}
+	signer, err := auth.NewJWTSigner(auth.HS256, epochSecret)
+	if err != nil {
+		f.Fatal(err)
+	}
+	cached, uncached := revocable(f, 0), revocable(f, -1)
+	id := uuid.MustParse("0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9")
+	f.Fuzz(func(t *testing.T, claims string, epoch int64) {
+		tok, err := signer.Sign([]byte(claims))
+		if err != nil {
+			return
+		}
+		want, wantErr := uncached.ReadToken(context.Background(), tok)
+		if wantErr != nil && !errors.Is(wantErr, ErrInvalidToken) {
+			t.Fatalf("ReadToken = %v", wantErr)
+		}
+		u := &user.Base{ID: id, TokenEpoch: epoch}
+		wantOK := uncached.CheckUser(tok, u)
+		for range 2 {
+			got, err := cached.ReadToken(context.Background(), tok)
+			if got != want || (err == nil) != (wantErr == nil) {
+				t.Fatalf("cached ReadToken = %v, %v; uncached %v, %v", got, err, want, wantErr)
+			}
+			if ok := cached.CheckUser(tok, u); ok != wantOK {
+				t.Fatalf("cached CheckUser = %v, uncached %v", ok, wantOK)
+			}
+		}
+		if wantOK && (wantErr != nil || want != id) {
+			t.Fatal("CheckUser accepted a token ReadToken refused")
+		}
+	})
 }
