@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	_ "net/http/pprof" // only served with -pprof, on its own address
 	"os"
 	"path/filepath"
 	"time"
@@ -33,7 +34,11 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8089", "address to listen on")
 	kind := flag.String("store", "memory", "user store: memory, or sqlite (a file in a temporary directory, read on every request)")
+	pprofAddr := flag.String("pprof", "", "if set, serve net/http/pprof on this address (e.g. 127.0.0.1:6060) to profile under load")
 	flag.Parse()
+	if *pprofAddr != "" {
+		go func() { log.Println(http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 	if err := run(*addr, *kind); err != nil {
 		log.Fatal(err)
 	}

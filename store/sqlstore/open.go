@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/usersauth/usersauth/user"
@@ -52,6 +53,15 @@ func Open(ctx context.Context, driverName, dsn string) (*DB, error) {
 		sqlDB.SetMaxIdleConns(1)
 		sqlDB.SetConnMaxLifetime(0)
 		sqlDB.SetConnMaxIdleTime(0)
+	} else {
+		// Keep as many connections idle as may be open. database/sql keeps
+		// only two by default, so under concurrent load it would close and
+		// reopen connections on every burst; a new SQLite connection reparses
+		// the schema and re-prepares the statements, a new PostgreSQL one
+		// costs a round trip and authentication.
+		n := PoolSize()
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
 	}
 	db, err := New(ctx, sqlDB, dialect)
 	if err != nil {
@@ -60,6 +70,14 @@ func Open(ctx context.Context, driverName, dsn string) (*DB, error) {
 	}
 	db.owned = true
 	return db, nil
+}
+
+// PoolSize is the number of connections Open keeps (open and idle) for a
+// file or server database: four per CPU, at least eight. Reads of the current
+// user on every request run in parallel up to that; a host wanting another
+// size calls SetMaxOpenConns and SetMaxIdleConns on SQL().
+func PoolSize() int {
+	return max(8, 4*runtime.GOMAXPROCS(0))
 }
 
 // OpenURL opens a database named by one string, as an admin command line

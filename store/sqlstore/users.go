@@ -50,7 +50,19 @@ func (s *UserStore[U]) GetByEmail(ctx context.Context, email string) (U, error) 
 
 func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, arg any) (U, error) {
 	var zero U
-	rows, err := stmt.QueryContext(ctx, arg)
+	qctx := ctx
+	if s.db.dialect == SQLite {
+		// modernc's driver watches a cancellable context with a goroutine
+		// per query, which costs more than this indexed lookup itself. The
+		// read cannot run long (a point lookup; busy_timeout bounds a wait
+		// for a lock), so it runs without the caller's cancellation; a
+		// request that went away just gets its answer discarded.
+		if err := ctx.Err(); err != nil {
+			return zero, storeError(ctx, op, err)
+		}
+		qctx = context.WithoutCancel(ctx)
+	}
+	rows, err := stmt.QueryContext(qctx, arg)
 	if err != nil {
 		return zero, storeError(ctx, op, err)
 	}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/usersauth/usersauth"
+	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/store/sqlstore"
+	"github.com/usersauth/usersauth/user"
+)
+
+// server is a usersauth service on the same database as the command line,
+// with its own connection, as a separate process would have.
+type server struct {
+	t   *testing.T
+	url string
+}
+
+func startServer(t *testing.T, dsn string) *server {
+	t.Helper()
+	db, err := sqlstore.OpenURL(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	secret := []byte("cli-test-secret-0123456789abcdef-0123")
+	// Small argon2 parameters keep the test quick; the hashes the command
+	// line makes with the defaults verify all the same.
+	hasher, err := auth.NewPasswordHasher(auth.HasherOptions{
+		Params: auth.Argon2Params{Memory: 256, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ua, err := usersauth.New(usersauth.Options[*user.User]{
+		Store:    db.Users(),
+		Secret:   secret,
+		Backends: []backend.Backend{{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, time.Hour)}},
+		Hasher:   hasher,
+		Logger:   slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	ua.Mount(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		srv.Close()
+		if err := ua.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return &server{t, srv.URL}
+}
+
+func (s *server) do(method, path, token, contentType, body string) (int, []byte) {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// expect fails the test unless method path answers status.
+func (s *server) expect(method, path, token string, status int) {
+	s.t.Helper()
+	if got, body := s.do(method, path, token, "", ""); got != status {
+		s.t.Fatalf("%s %s: %d %s, want %d", method, path, got, body, status)
+	}
+}
+
+func (s *server) register(email, password string) string {
+	s.t.Helper()
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	status, resp := s.do("POST", "/auth/register", "", "application/json", string(body))
+	if status != http.StatusCreated {
+		s.t.Fatalf("register: %d %s", status, resp)
+	}
+	var u user.Base
+	if err := json.Unmarshal(resp, &u); err != nil {
+		s.t.Fatal(err)
+	}
+	return u.ID.String()
+}
+
+func (s *server) login(email, password string) string {
+	s.t.Helper()
+	form := url.Values{"username": {email}, "password": {password}}.Encode()
+	status, resp := s.do("POST", "/auth/jwt/login", "", "application/x-www-form-urlencoded", form)
+	if status != http.StatusOK {
+		s.t.Fatalf("login %s: %d %s", email, status, resp)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(resp, &tok); err != nil || tok.AccessToken == "" {
+		s.t.Fatalf("login %s: %s", email, resp)
+	}
+	return tok.AccessToken
+}
+
+// TestSafeWhileServerRuns changes users with the command line while a
+// server serves them from the same database: every change shows on the
+// server's very next request, as the server reads the user on each one.
+func TestSafeWhileServerRuns(t *testing.T) {
+	for _, d := range databases() {
+		t.Run(d.name, func(t *testing.T) {
+			c := newCLI(t, d)
+			c.mustRun(nil, "migrate")
+			srv := startServer(t, c.db)
+
+			id := srv.register("alice@example.com", "alice's password")
+			alice := srv.login("alice@example.com", "alice's password")
+			srv.expect("GET", "/users/me", alice, http.StatusOK)
+			srv.expect("GET", "/users/"+id, alice, http.StatusForbidden)
+
+			c.mustRun(nil, "promote", "Alice@Example.com")
+			srv.expect("GET", "/users/"+id, alice, http.StatusOK)
+
+			c.mustRun(nil, "demote", "alice@example.com")
+			srv.expect("GET", "/users/"+id, alice, http.StatusForbidden)
+
+			c.mustRun(nil, "deactivate", "alice@example.com")
+			srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
+
+			c.mustRun(nil, "activate", "alice@example.com")
+			srv.expect("GET", "/users/me", alice, http.StatusOK)
+
+			// A superuser the command line created logs in on the server,
+			// its argon2id hash made with the library's defaults.
+			c.mustRun(strings.NewReader("root's password\n"), "create-superuser", "root@example.com")
+			root := srv.login("root@example.com", "root's password")
+			srv.expect("GET", "/users/"+id, root, http.StatusOK)
+
+			c.mustRun(nil, "delete", "--yes", "alice@example.com")
+			srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
+			srv.expect("GET", "/users/"+id, root, http.StatusNotFound)
+		})
+	}
+}
