@@ -43,6 +43,13 @@ func migrations() []migration {
 	}
 }
 
+// SchemaVersion returns the latest schema version the package knows: the
+// version Migrate brings a database to.
+func SchemaVersion() int {
+	m := migrations()
+	return m[len(m)-1].version
+}
+
 func (m migration) file(d Dialect) string {
 	return fmt.Sprintf("migrations/%s/%04d_%s.sql", d, m.version, m.name)
 }
