@@ -346,12 +346,14 @@ func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U,
 	if err != nil {
 		return zero, err
 	}
-	why := "deactivated"
 	if upd.Password != nil {
-		why = "password changed"
 		m.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.String("user_id", id.String()))
 	}
 	if ends {
+		why := "deactivated"
+		if upd.Password != nil {
+			why = "password changed"
+		}
 		err = m.endAll(ctx, id, why)
 	}
 	m.afterUpdate(ctx, updated, changed)
