@@ -35,7 +35,9 @@ type session[U user.Model] struct {
 
 // authenticate finds the current user: the first backend, in configured
 // order, whose transport finds a token that its strategy resolves to an
-// existing user. ErrUnauthorized when there is none.
+// existing user, and that passes the strategy's check against that user
+// (backend.UserBound: a revocable JWT's epoch). ErrUnauthorized when there
+// is none.
 func (a *UsersAuth[U]) authenticate(r *http.Request) (session[U], error) {
 	ctx := r.Context()
 	for i := range a.backends {
@@ -57,6 +59,9 @@ func (a *UsersAuth[U]) authenticate(r *http.Request) (session[U], error) {
 		}
 		if err != nil {
 			return session[U]{}, err
+		}
+		if ub := a.bound[i]; ub != nil && !ub.CheckUser(token, u.UserBase()) {
+			continue
 		}
 		return session[U]{user: u, token: token, backend: be}, nil
 	}

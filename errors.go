@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/oauth"
 	"github.com/usersauth/usersauth/user"
 )
@@ -58,6 +59,7 @@ const (
 	opLogin
 	opUpdate
 	opReset
+	opRefresh
 )
 
 // problem is an HTTP error answer in the contract's format.
@@ -93,9 +95,24 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *pro
 	var rej *user.RejectedError
 	var badEmail *user.InvalidEmailError
 	var providerErr *oauth.ProviderError
+	var reuse *backend.RefreshReuseError
 	switch {
 	case errors.Is(err, ErrUnauthorized):
 		return newProblem(http.StatusUnauthorized)
+	case errors.As(err, &reuse):
+		// A security event: a spent refresh token came back, so it was
+		// copied; its family is revoked (OWASP Logging Cheat Sheet).
+		a.log.LogAttrs(r.Context(), slog.LevelWarn, "refresh token reused; its family is revoked",
+			slog.String("user_id", reuse.UserID.String()), slog.String("family_id", reuse.FamilyID.String()))
+		return newProblem(http.StatusUnauthorized)
+	case errors.Is(err, backend.ErrInvalidRefreshToken):
+		return newProblem(http.StatusUnauthorized)
+	case errors.Is(err, user.ErrSessionsNotEnded):
+		// The change is written but some sessions may live on: the client
+		// must not read success. The Manager logged which user.
+		a.log.LogAttrs(r.Context(), slog.LevelError, "request failed: sessions not ended",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		return newProblem(http.StatusInternalServerError)
 	case errors.Is(err, ErrForbidden):
 		return newProblem(http.StatusForbidden)
 	case errors.As(err, &pw):

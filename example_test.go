@@ -2,12 +2,14 @@ package usersauth_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/smtp"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/usersauth/usersauth"
@@ -76,4 +78,49 @@ func ExampleUsersAuth_RequireUser() {
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/admin", nil))
 	fmt.Println(rec.Code, rec.Body)
 	// Output: 401 {"detail":"Unauthorized"}
+}
+
+// Refresh tokens are turned on per backend. Login then also gives a refresh
+// token, POST /auth/{backend}/refresh exchanges it for a new pair, and a
+// refresh token presented twice ends its whole family.
+func Example_refreshTokens() {
+	secret := []byte("an-example-secret-of-at-least-32-bytes")
+	refresh := &backend.RefreshConfig{
+		Store:       memory.NewRefreshStore(),
+		Lifetime:    14 * 24 * time.Hour,
+		MaxLifetime: 30 * 24 * time.Hour,
+	}
+	ua, err := usersauth.New(usersauth.Options[*user.User]{
+		Store:  memory.New[*user.User](),
+		Secret: secret,
+		Backends: []backend.Backend{
+			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, 15*time.Minute), Refresh: refresh},
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	ua.Mount(mux)
+	post := func(path, contentType, body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", path, strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, r)
+		return rec
+	}
+	post("/auth/register", "application/json", `{"email":"king.arthur@camelot.bt","password":"guinevere"}`)
+	var login struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	rec := post("/auth/jwt/login", "application/x-www-form-urlencoded", "username=king.arthur@camelot.bt&password=guinevere")
+	json.Unmarshal(rec.Body.Bytes(), &login)
+
+	form := "grant_type=refresh_token&refresh_token=" + login.RefreshToken
+	fmt.Println("refresh:", post("/auth/jwt/refresh", "application/x-www-form-urlencoded", form).Code)
+	fmt.Println("the same refresh token again:", post("/auth/jwt/refresh", "application/x-www-form-urlencoded", form).Body)
+	// Output:
+	// refresh: 200
+	// the same refresh token again: {"detail":"Unauthorized"}
 }

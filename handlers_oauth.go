@@ -173,6 +173,14 @@ func (a *UsersAuth[U]) callbackHandler(p *oauthRoute) http.HandlerFunc {
 		if err == nil && a.requireVerification && !u.UserBase().IsVerified {
 			err = user.ErrNotVerified
 		}
+		if err == nil && redirect == nil {
+			// The backend's own login answer, refresh token included when
+			// the backend issues them.
+			if err = a.writeLogin(ctx, w, p.backendIndex, u); err != nil {
+				a.writeError(w, r, opLogin, err)
+			}
+			return
+		}
 		var token string
 		if err == nil {
 			token, err = be.Strategy.WriteToken(ctx, u.UserBase())
@@ -183,8 +191,6 @@ func (a *UsersAuth[U]) callbackHandler(p *oauthRoute) http.HandlerFunc {
 		}
 		a.manager.AfterLogin(ctx, u)
 		switch {
-		case redirect == nil:
-			err = be.Transport.WriteLogin(w, token)
 		case be.Transport.CookieBased():
 			// The transport's cookies go out with the redirect instead of
 			// its own answer.

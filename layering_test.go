@@ -27,6 +27,7 @@ func TestLayering(t *testing.T) {
 		{mod + "/backend", append([]string{mod + "/store"}, drivers...)},
 		{mod + "/store/memory", append([]string{"net/http", mod + "/backend"}, drivers...)},
 		{mod + "/store/sqlstore", append([]string{"net/http", mod + "/backend"}, drivers...)},
+		{mod + "/backend/redistoken", []string{mod + "/store", "modernc.org/sqlite", "github.com/jackc/pgx"}},
 		{mod + "/oauth", append([]string{mod + "/store"}, drivers...)},
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")

@@ -16,6 +16,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -577,3 +579,19 @@ func TestOAuthPasswordLoginWithoutPassword(t *testing.T) {
 
 // fixtureUserID is the user of the FastAPI Users fixtures.
 var fixtureUserID = uuid.MustParse("4fd3477b-eccf-4ee3-8f7d-68ad72261476")
+
+// TestOAuthLoginIssuesRefreshTokens: a provider answered by a backend with
+// refresh tokens gets them, as the password login does.
+func TestOAuthLoginIssuesRefreshTokens(t *testing.T) {
+	e := newOAuthEnv(t, func(c *oauthConfig) {
+		c.opts.Backends[0].Refresh = &backend.RefreshConfig{Store: memory.NewRefreshStore(), Lifetime: time.Hour, MaxLifetime: 24 * time.Hour}
+	})
+	r := e.browser().signIn(e, "dev", "percival@camelot.bt")
+	if r.status != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", r.status, r.body)
+	}
+	body := r.json(t)
+	if body["access_token"] == "" || body["refresh_token"] == nil || body["refresh_token"] == "" {
+		t.Fatalf("sign-in answered %s, want an access and a refresh token", r.body)
+	}
+}

@@ -119,6 +119,7 @@ type oauthSetup struct {
 type oauthRoute struct {
 	provider             oauth.Provider
 	backend              *backend.Backend
+	backendIndex         int // in UsersAuth.backends, for writeLogin
 	redirectURL          string
 	associateRedirectURL string
 	associateByEmail     bool
@@ -182,7 +183,7 @@ func newOAuthRoute[U user.Model](p *OAuthProvider, opts *Options[U], backends []
 			return nil, fmt.Errorf("the name %q is a backend's: /auth/%s/ would serve both", name, name)
 		}
 		if backends[i].Name == p.Backend {
-			r.backend = &backends[i]
+			r.backend, r.backendIndex = &backends[i], i
 		}
 	}
 	if r.backend == nil {

@@ -25,7 +25,8 @@ type Options[U user.Model] struct {
 
 	// Backends are the named authentication backends, tried in order to
 	// find the current user. Names must be unique and non-empty; each gets
-	// POST /auth/{name}/login and /auth/{name}/logout.
+	// POST /auth/{name}/login, /logout and /logout-all, and /refresh when
+	// its Refresh is set.
 	Backends []backend.Backend
 
 	// Hooks are the host's callbacks into the user lifecycle.

@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-
-	"github.com/usersauth/usersauth/backend"
 )
 
 // route is one pattern of a router, relative to where the router is mounted.
@@ -35,11 +33,17 @@ func (a *UsersAuth[U]) verifyRoutes(prefix string) []route {
 	}
 }
 
-func (a *UsersAuth[U]) authRoutes(prefix string, be *backend.Backend) []route {
-	return []route{
-		{http.MethodPost, prefix + "/login", a.loginHandler(be)},
-		{http.MethodPost, prefix + "/logout", a.logoutHandler(be)},
+// authRoutes are the routes of the i-th backend.
+func (a *UsersAuth[U]) authRoutes(prefix string, i int) []route {
+	routes := []route{
+		{http.MethodPost, prefix + "/login", a.loginHandler(i)},
+		{http.MethodPost, prefix + "/logout", a.logoutHandler(i)},
+		{http.MethodPost, prefix + "/logout-all", a.logoutAllHandler(i)},
 	}
+	if a.refreshers[i] != nil {
+		routes = append(routes, route{http.MethodPost, prefix + "/refresh", a.refreshHandler(i)})
+	}
+	return routes
 }
 
 func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
@@ -55,9 +59,10 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 
 // Handler returns every route of the contract at its default path:
 // /auth/register, /auth/forgot-password, /auth/reset-password,
-// /auth/request-verify-token, /auth/verify, /auth/{backend}/login and
-// /logout for each backend, and /users/me and /users/{id}. Unknown paths under it answer 404 and unknown
-// methods 405, in JSON.
+// /auth/request-verify-token, /auth/verify, /auth/{backend}/login, /logout
+// and /logout-all for each backend (and /refresh for a backend with refresh
+// tokens), and /users/me and /users/{id}. Unknown paths under it answer 404
+// and unknown methods 405, in JSON.
 func (a *UsersAuth[U]) Handler() http.Handler {
 	return a.newRouter(a.allRoutes())
 }
@@ -67,7 +72,7 @@ func (a *UsersAuth[U]) allRoutes() []route {
 	routes = append(routes, a.resetRoutes("/auth")...)
 	routes = append(routes, a.verifyRoutes("/auth")...)
 	for i := range a.backends {
-		routes = append(routes, a.authRoutes("/auth/"+a.backends[i].Name, &a.backends[i])...)
+		routes = append(routes, a.authRoutes("/auth/"+a.backends[i].Name, i)...)
 	}
 	routes = append(routes, a.allOAuthRoutes()...) // OAuth providers (oauth_routes.go)
 	return append(routes, a.usersRoutes("/users")...)
@@ -111,12 +116,15 @@ func (a *UsersAuth[U]) VerifyHandler() http.Handler {
 }
 
 // AuthHandler returns the auth router of the named backend alone: POST
-// /login and POST /logout, to mount under a prefix of your choice. It
-// panics if no backend has that name, a programming error found at startup.
+// /login, /logout, /logout-all, and /refresh when the backend has refresh
+// tokens, to mount under a prefix of your choice (then set
+// backend.RefreshConfig.Path to where /refresh ends up, for the cookie
+// transport's refresh cookie). It panics if no backend has that name, a
+// programming error found at startup.
 func (a *UsersAuth[U]) AuthHandler(name string) http.Handler {
 	for i := range a.backends {
 		if a.backends[i].Name == name {
-			return a.newRouter(a.authRoutes("", &a.backends[i]))
+			return a.newRouter(a.authRoutes("", i))
 		}
 	}
 	panic(fmt.Sprintf("usersauth: no backend named %q", name))

@@ -40,8 +40,12 @@ import (
 // is safe for concurrent use; build one per process (or more: instances do
 // not share state).
 type UsersAuth[U user.Model] struct {
-	manager             *user.Manager[U]
-	backends            []backend.Backend
+	manager  *user.Manager[U]
+	backends []backend.Backend
+	// bound and refreshers run parallel to backends: the strategy's
+	// UserBound check and the refresh tokens, nil where there are none.
+	bound               []backend.UserBound
+	refreshers          []*backend.Refresher
 	schema              *user.Schema
 	csrf                *http.CrossOriginProtection
 	log                 *slog.Logger
@@ -56,9 +60,16 @@ var backendName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
 // secret shorter than MinSecretLength, no backends, a backend without a
 // name, transport or strategy, two backends with one name, a backend whose
-// configuration is invalid (backend.Validator), a user type that does not
-// embed user.Base, or an OAuth configuration that cannot work (see
-// OAuthProvider; a store without user.OAuthStore among others).
+// configuration is invalid (backend.Validator, the refresh configuration
+// included), refresh tokens on a transport that cannot carry them, a user
+// type that does not embed user.Base, or an OAuth configuration that cannot
+// work (see OAuthProvider; a store without user.OAuthStore among others).
+//
+// New also wires the ending of sessions: when a password is changed or
+// reset, a user deactivated or deleted, or POST /auth/{name}/logout-all
+// called, every configured strategy that is a backend.Revoker and every
+// refresh store revokes the user's tokens (each once, however many backends
+// share it), and revocable JWTs die with the user's TokenEpoch.
 func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if opts.Store == nil {
 		return nil, errors.New("usersauth: Options.Store is required")
@@ -70,6 +81,8 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		return nil, errors.New("usersauth: at least one backend is required")
 	}
 	seen := map[string]bool{}
+	refreshers := make([]*backend.Refresher, len(opts.Backends))
+	bound := make([]backend.UserBound, len(opts.Backends))
 	for i, be := range opts.Backends {
 		switch {
 		case !backendName.MatchString(be.Name):
@@ -86,6 +99,21 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 					return nil, fmt.Errorf("usersauth: backend %q: %w", be.Name, err)
 				}
 			}
+		}
+		bound[i], _ = be.Strategy.(backend.UserBound)
+		if be.Refresh == nil {
+			continue
+		}
+		if _, ok := be.Transport.(backend.RefreshTransport); !ok {
+			return nil, fmt.Errorf("usersauth: backend %q: refresh tokens need a transport that can carry them (backend.RefreshTransport)", be.Name)
+		}
+		cfg := *be.Refresh
+		if cfg.Path == "" {
+			cfg.Path = "/auth/" + be.Name + "/refresh"
+		}
+		refreshers[i] = backend.NewRefresher(cfg)
+		if err := refreshers[i].Validate(); err != nil {
+			return nil, fmt.Errorf("usersauth: backend %q: %w", be.Name, err)
 		}
 	}
 	schema, err := user.SchemaOf[U]()
@@ -122,7 +150,7 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	}
 	manager, err := user.NewManager(user.ManagerOptions[U]{
 		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
-		ResetTokens: resetTokens, VerifyTokens: verifyTokens,
+		ResetTokens: resetTokens, VerifyTokens: verifyTokens, EndSessions: endSessions(opts.Backends, refreshers),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("usersauth: %w", err)
@@ -130,6 +158,8 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	a := &UsersAuth[U]{
 		manager:             manager,
 		backends:            append([]backend.Backend(nil), opts.Backends...),
+		bound:               bound,
+		refreshers:          refreshers,
 		schema:              schema,
 		log:                 log,
 		requireVerification: opts.RequireVerification,

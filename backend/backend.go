@@ -22,11 +22,17 @@ const MaxTokenLength = 8 << 10
 var ErrInvalidToken = errors.New("backend: invalid token")
 
 // Backend is a named pair of a transport and a strategy. The name appears in
-// the routes: POST /auth/{name}/login and /auth/{name}/logout.
+// the routes: POST /auth/{name}/login, /logout and /logout-all, and
+// /refresh when Refresh is set.
 type Backend struct {
 	Name      string
 	Transport Transport
 	Strategy  Strategy
+	// Refresh, when not nil, turns on refresh tokens for this backend: login
+	// also issues one, and POST /auth/{name}/refresh exchanges it for a new
+	// pair. The transport must be a RefreshTransport. Nil, the default,
+	// answers exactly as FastAPI Users does.
+	Refresh *RefreshConfig
 }
 
 // Transport moves a token between client and server. Implementations are

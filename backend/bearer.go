@@ -58,11 +58,35 @@ type bearerResponse struct {
 	TokenType   string `json:"token_type"`
 }
 
+// bearerRefreshResponse is the login answer with a refresh token, keys in
+// the order of RFC 6749 section 5.1's example.
+type bearerRefreshResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+var (
+	_ RefreshTransport = (*BearerTransport)(nil)
+	_ RefreshTransport = (*CookieTransport)(nil)
+)
+
 // WriteLogin answers 200 {"access_token": token, "token_type": "bearer"}
 // with Cache-Control: no-store, as a token response must not be cached
 // (RFC 6749 section 5.1).
 func (t *BearerTransport) WriteLogin(w http.ResponseWriter, token string) error {
-	body, err := json.Marshal(bearerResponse{AccessToken: token, TokenType: "bearer"})
+	return writeTokenJSON(w, bearerResponse{AccessToken: token, TokenType: "bearer"})
+}
+
+// WriteLoginRefresh answers 200 {"access_token", "token_type": "bearer",
+// "refresh_token"}, the access token response of RFC 6749 section 5.1; a
+// client that knows only FastAPI Users' two keys ignores the third.
+func (t *BearerTransport) WriteLoginRefresh(w http.ResponseWriter, access string, refresh RefreshGrant) error {
+	return writeTokenJSON(w, bearerRefreshResponse{AccessToken: access, TokenType: "bearer", RefreshToken: refresh.Token})
+}
+
+func writeTokenJSON(w http.ResponseWriter, v any) error {
+	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
@@ -80,6 +104,16 @@ func (t *BearerTransport) WriteLogout(w http.ResponseWriter) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// WriteLogoutRefresh answers 204 like WriteLogout: the client drops its
+// refresh token itself.
+func (t *BearerTransport) WriteLogoutRefresh(w http.ResponseWriter, _ string) error {
+	return t.WriteLogout(w)
+}
+
+// RefreshToken returns false: a bearer client sends its refresh token in the
+// body of the refresh request.
+func (t *BearerTransport) RefreshToken(*http.Request) (string, bool) { return "", false }
 
 // CookieBased reports false: browsers do not attach bearer tokens on their
 // own, so bearer requests need no CSRF protection.

@@ -20,16 +20,17 @@ var conformanceSecret = []byte("conformance-suite-secret-of-32-bytes!")
 var conformanceStart = time.Date(2026, 11, 28, 14, 45, 51, 600_000_000, time.UTC)
 
 // TestJWTConformance runs the stateless cases against the JWT strategy,
-// with and without its verified-token cache.
+// with and without its verified-token cache, and revocable.
 func TestJWTConformance(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		cacheSize int
-	}{{"cached", 0}, {"uncached", -1}} {
+		revocable bool
+	}{{"cached", 0, false}, {"uncached", -1, false}, {"revocable", 0, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			strategytest.Run(t, func(t *testing.T) strategytest.Subject {
 				clock := strategytest.NewClock(conformanceStart)
-				s := backend.NewJWT(backend.JWTConfig{Secret: conformanceSecret, Lifetime: time.Hour, Now: clock.Now, CacheSize: tc.cacheSize})
+				s := backend.NewJWT(backend.JWTConfig{Secret: conformanceSecret, Lifetime: time.Hour, Now: clock.Now, CacheSize: tc.cacheSize, Revocable: tc.revocable})
 				if err := s.Validate(); err != nil {
 					t.Fatal(err)
 				}

@@ -6,10 +6,15 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+	"time"
 )
 
 // DefaultCookieName is FastAPI Users' cookie name.
 const DefaultCookieName = "fastapiusersauth"
+
+// DefaultRefreshCookieName is the name of the refresh-token cookie of a
+// backend with refresh tokens, when CookieOptions.RefreshName is empty.
+const DefaultRefreshCookieName = "fastapiusersrefresh"
 
 // CookieOptions configures a CookieTransport. The zero value gives FastAPI
 // Users' defaults: fastapiusersauth, Path=/, HttpOnly, Secure, SameSite=Lax,
@@ -36,6 +41,13 @@ type CookieOptions struct {
 	// SameSite is the SameSite attribute; the zero value means Lax (OWASP
 	// Session Management Cheat Sheet). SameSiteNoneMode needs Secure.
 	SameSite http.SameSite
+	// RefreshName is the name of the refresh-token cookie, used when the
+	// backend has refresh tokens; "" means DefaultRefreshCookieName. That
+	// cookie is always HttpOnly and SameSite=Strict, Secure unless Insecure,
+	// shares Domain, and has the refresh route as its Path, so browsers send
+	// it nowhere else (OWASP Session Management Cheat Sheet). A "__Host-"
+	// name, which requires Path=/, is refused.
+	RefreshName string
 }
 
 // CookieTransport carries the token in a cookie. Login sets it, logout
@@ -57,6 +69,9 @@ func Cookie(opts CookieOptions) *CookieTransport {
 	}
 	if opts.SameSite == 0 {
 		opts.SameSite = http.SameSiteLaxMode
+	}
+	if opts.RefreshName == "" {
+		opts.RefreshName = DefaultRefreshCookieName
 	}
 	// Browsers match these prefixes case-insensitively (RFC 6265bis
 	// section 5.7), so a differently cased name gets the same treatment.
@@ -95,7 +110,41 @@ func (t *CookieTransport) Validate() error {
 	if err := t.cookie("token", t.opts.MaxAge).Valid(); err != nil {
 		return fmt.Errorf("backend: cookie options: %w", err)
 	}
+	switch {
+	case t.opts.RefreshName == t.opts.Name:
+		return errors.New("backend: the refresh cookie needs a name of its own")
+	case hasPrefixFold(t.opts.RefreshName, "__Host-"):
+		return errors.New("backend: a __Host- cookie must have Path=/; the refresh cookie's path is its route")
+	case hasPrefixFold(t.opts.RefreshName, "__Secure-") && t.opts.Insecure:
+		return errors.New("backend: a __Secure- refresh cookie requires Secure")
+	}
+	if err := t.refreshCookie("token", "/auth/refresh", time.Hour).Valid(); err != nil {
+		return fmt.Errorf("backend: refresh cookie options: %w", err)
+	}
 	return nil
+}
+
+// refreshCookie is the refresh-token cookie: HttpOnly whatever
+// ScriptAccessible says (no script needs it), SameSite=Strict (only the
+// site's own pages refresh), and scoped to the refresh route.
+func (t *CookieTransport) refreshCookie(value, path string, maxAge time.Duration) *http.Cookie {
+	age := int(maxAge / time.Second) // rounded down: never outlive the token
+	switch {
+	case maxAge < 0:
+		age = -1
+	case age == 0:
+		age = 1
+	}
+	return &http.Cookie{
+		Name:     t.opts.RefreshName,
+		Value:    value,
+		Path:     path,
+		Domain:   t.opts.Domain,
+		MaxAge:   age,
+		Secure:   !t.opts.Insecure,
+		HttpOnly: true,
+		SameSite: http.SameSiteStrictMode,
+	}
 }
 
 func (t *CookieTransport) cookie(value string, maxAge int) *http.Cookie {
@@ -116,12 +165,22 @@ func (t *CookieTransport) cookie(value string, maxAge int) *http.Cookie {
 // invalid bytes skipped), but without building every cookie of the request.
 // An empty value or one longer than MaxTokenLength means no token.
 func (t *CookieTransport) Token(r *http.Request) (string, bool) {
+	return cookieToken(r, t.opts.Name)
+}
+
+// RefreshToken returns the value of the refresh cookie, read as Token reads
+// the access cookie.
+func (t *CookieTransport) RefreshToken(r *http.Request) (string, bool) {
+	return cookieToken(r, t.opts.RefreshName)
+}
+
+func cookieToken(r *http.Request, name string) (string, bool) {
 	for _, line := range r.Header["Cookie"] {
 		for line != "" {
 			var part string
 			part, line, _ = strings.Cut(line, ";")
-			name, value, _ := strings.Cut(textproto.TrimString(part), "=")
-			if textproto.TrimString(name) != t.opts.Name {
+			cookieName, value, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(cookieName) != name {
 				continue
 			}
 			value, ok := cookieValue(value)
@@ -171,6 +230,21 @@ func (t *CookieTransport) WriteLogout(w http.ResponseWriter) error {
 	w.Header().Del("Content-Type")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// WriteLoginRefresh answers like WriteLogin, and also sets the refresh
+// cookie (see CookieOptions.RefreshName) at the refresh route's path, for
+// as long as the refresh token works.
+func (t *CookieTransport) WriteLoginRefresh(w http.ResponseWriter, access string, refresh RefreshGrant) error {
+	http.SetCookie(w, t.refreshCookie(refresh.Token, refresh.Path, refresh.MaxAge))
+	return t.WriteLogin(w, access)
+}
+
+// WriteLogoutRefresh answers like WriteLogout, and also clears the refresh
+// cookie set at refreshPath.
+func (t *CookieTransport) WriteLogoutRefresh(w http.ResponseWriter, refreshPath string) error {
+	http.SetCookie(w, t.refreshCookie("", refreshPath, -1))
+	return t.WriteLogout(w)
 }
 
 // CookieBased reports true: browsers send the cookie on their own, so

@@ -230,7 +230,7 @@ func TestCookiePrefixes(t *testing.T) {
 
 func TestCookieOptionsDefaults(t *testing.T) {
 	got := Cookie(CookieOptions{}).Options()
-	want := CookieOptions{Name: DefaultCookieName, Path: "/", SameSite: http.SameSiteLaxMode}
+	want := CookieOptions{Name: DefaultCookieName, Path: "/", SameSite: http.SameSiteLaxMode, RefreshName: DefaultRefreshCookieName}
 	if got != want {
 		t.Fatalf("Options() = %+v, want %+v", got, want)
 	}

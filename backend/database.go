@@ -213,21 +213,5 @@ func (s *DatabaseStrategy) Purge(ctx context.Context) (int, error) {
 // With several instances sharing one store, each may run its own: purges
 // are idempotent.
 func (s *DatabaseStrategy) StartPurge(ctx context.Context, every time.Duration, onError func(error)) <-chan struct{} {
-	ticker := time.NewTicker(every)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-ticker.C:
-				if _, err := s.Purge(ctx); err != nil && onError != nil && ctx.Err() == nil {
-					onError(err)
-				}
-			}
-		}
-	}()
-	return done
+	return startPurge(ctx, every, s.Purge, onError)
 }

@@ -48,7 +48,29 @@ type JWTConfig struct {
 	// CacheSize bounds the verified-token cache, in entries: 0 means
 	// DefaultJWTCacheSize, a negative value disables the cache.
 	CacheSize int
+	// Revocable makes tokens end with their user's sessions, without a
+	// token store: each token carries the user's TokenEpoch at issue in the
+	// claim EpochClaim, and is refused once the stored epoch has moved on,
+	// which happens when the password is changed or reset, when the user is
+	// deactivated, and on POST /auth/{name}/logout-all.
+	//
+	// The trade-off: no server state but one integer per user, read with the
+	// user on every request anyway; but all or nothing. Logging out one
+	// device still cannot end that one token (its logout does nothing, as
+	// without Revocable); logout-all and a password change end every token
+	// of the user at once. For per-device logout, use a server-side
+	// strategy (Database, or Redis in backend/redistoken).
+	//
+	// A token without the claim (issued before Revocable was turned on, or
+	// by FastAPI Users) counts as epoch 0: it keeps working until the
+	// user's sessions are first ended, and never after. FastAPI Users
+	// ignores the extra claim, so tokens still interoperate.
+	Revocable bool
 }
+
+// EpochClaim is the claim in which a revocable JWT carries its user's
+// TokenEpoch.
+const EpochClaim = "usersauth_epoch"
 
 // JWTStrategy issues and reads stateless access tokens, interoperable with
 // FastAPI Users' JWTStrategy: claims sub (the user id), aud and exp, signed
@@ -64,18 +86,20 @@ type JWTConfig struct {
 // user takes effect at once.
 //
 // A JWT cannot be revoked without server state: DestroyToken does nothing and
-// a token stays valid until it expires.
+// a token stays valid until it expires, unless JWTConfig.Revocable binds it
+// to its user's TokenEpoch (see there for the trade-off).
 //
 // A JWTStrategy is safe for concurrent use.
 type JWTStrategy struct {
-	err      error
-	alg      string
-	lifetime time.Duration
-	now      func() time.Time
-	signer   *auth.JWTSigner
-	verifier *auth.JWTVerifier
-	audJSON  []byte // the aud claim, encoded once
-	cache    *tokenCache
+	err       error
+	revocable bool
+	alg       string
+	lifetime  time.Duration
+	now       func() time.Time
+	signer    *auth.JWTSigner
+	verifier  *auth.JWTVerifier
+	audJSON   []byte // the aud claim, encoded once
+	cache     *tokenCache
 }
 
 // JWT returns an HS256 strategy with the given secret and token lifetime and
@@ -89,7 +113,7 @@ func JWT(secret []byte, lifetime time.Duration) *JWTStrategy {
 // is unusable, Validate reports why and every other method returns that
 // error. Secret and Audience are copied.
 func NewJWT(cfg JWTConfig) *JWTStrategy {
-	s := &JWTStrategy{alg: cfg.Algorithm, lifetime: cfg.Lifetime, now: cfg.Now}
+	s := &JWTStrategy{alg: cfg.Algorithm, lifetime: cfg.Lifetime, now: cfg.Now, revocable: cfg.Revocable}
 	if s.alg == "" {
 		s.alg = auth.HS256
 	}
@@ -174,7 +198,8 @@ func (s *JWTStrategy) Algorithm() string { return s.alg }
 // WriteToken issues a token for u: sub is u.ID in its lower-case dashed
 // form, aud the configured audience list, exp now plus the lifetime in whole
 // seconds. The claims are written in FastAPI Users' order, so an HS256 or
-// RS256 token is byte for byte what it would issue at the same second.
+// RS256 token is byte for byte what it would issue at the same second; a
+// revocable strategy adds u.TokenEpoch last, as EpochClaim.
 func (s *JWTStrategy) WriteToken(_ context.Context, u *user.Base) (string, error) {
 	if s.err != nil {
 		return "", s.err
@@ -191,6 +216,10 @@ func (s *JWTStrategy) WriteToken(_ context.Context, u *user.Base) (string, error
 	claims = append(claims, s.audJSON...)
 	claims = append(claims, `,"exp":`...)
 	claims = strconv.AppendInt(claims, exp, 10)
+	if s.revocable {
+		claims = append(claims, `,"`+EpochClaim+`":`...)
+		claims = strconv.AppendInt(claims, u.TokenEpoch, 10)
+	}
 	claims = append(claims, '}')
 	return s.signer.Sign(claims)
 }
@@ -215,34 +244,78 @@ func appendUUID(dst []byte, id uuid.UUID) []byte {
 // accept gives an error wrapping ErrInvalidToken; a misconfigured strategy
 // gives its configuration error.
 func (s *JWTStrategy) ReadToken(_ context.Context, token string) (uuid.UUID, error) {
+	e, err := s.read(token)
+	return e.id, err
+}
+
+// read returns the verified content of a token, from the cache when it is
+// there.
+func (s *JWTStrategy) read(token string) (cacheEntry, error) {
 	if s.err != nil {
-		return uuid.Nil, s.err
+		return cacheEntry{}, s.err
 	}
 	now := s.now()
 	if s.cache != nil {
-		if id, found, ok := s.cache.lookup(token, now); found {
+		if e, found, ok := s.cache.lookup(token, now); found {
 			if !ok {
-				return uuid.Nil, fmt.Errorf("%w: %w", ErrInvalidToken, auth.ErrTokenExpired)
+				return cacheEntry{}, fmt.Errorf("%w: %w", ErrInvalidToken, auth.ErrTokenExpired)
 			}
-			return id, nil
+			return e, nil
 		}
 	}
 	claims, err := s.verifier.Verify(token)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return cacheEntry{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	sub, ok := claims["sub"].(string)
 	if !ok {
-		return uuid.Nil, fmt.Errorf("%w: no sub claim", ErrInvalidToken)
+		return cacheEntry{}, fmt.Errorf("%w: no sub claim", ErrInvalidToken)
 	}
 	id, err := parseSubject(sub)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("%w: sub is not a UUID", ErrInvalidToken)
+		return cacheEntry{}, fmt.Errorf("%w: sub is not a UUID", ErrInvalidToken)
+	}
+	e := cacheEntry{id: id, exp: numericDate(claims["exp"]), nbf: numericDate(claims["nbf"])}
+	if s.revocable {
+		if e.epoch, ok = epochClaim(claims); !ok {
+			return cacheEntry{}, fmt.Errorf("%w: %s is not a non-negative integer", ErrInvalidToken, EpochClaim)
+		}
 	}
 	if s.cache != nil {
-		s.cache.add(token, cacheEntry{id: id, exp: numericDate(claims["exp"]), nbf: numericDate(claims["nbf"])}, now)
+		s.cache.add(token, e, now)
 	}
-	return id, nil
+	return e, nil
+}
+
+// maxEpoch is the largest epoch a JSON number (read as a float64) carries
+// exactly.
+const maxEpoch = 1 << 53
+
+// epochClaim reads EpochClaim from verified claims: absent is epoch 0 (a
+// token issued before the strategy was revocable); anything but a
+// non-negative integer a float64 holds exactly is refused.
+func epochClaim(claims map[string]any) (int64, bool) {
+	v, present := claims[EpochClaim]
+	if !present {
+		return 0, true
+	}
+	f, ok := v.(float64)
+	if !ok || f < 0 || f > maxEpoch || f != math.Trunc(f) {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// CheckUser reports whether token, which ReadToken accepted, may still be
+// used by u: always, unless the strategy is revocable, and then only while
+// the token's epoch is u's TokenEpoch. It does not allocate when the token
+// is in the verified-token cache.
+func (s *JWTStrategy) CheckUser(token string, u *user.Base) bool {
+	if !s.revocable {
+		return s.err == nil
+	}
+	e, err := s.read(token)
+	return err == nil && u != nil && e.id == u.ID && e.epoch == u.TokenEpoch
 }
 
 // parseSubject parses a user id the way FastAPI Users' UUIDIDMixin does with
@@ -267,5 +340,6 @@ func numericDate(v any) time.Time {
 }
 
 // DestroyToken does nothing: a JWT cannot be revoked without server state
-// (FastAPI Users' JWTStrategy behaves the same). It stays valid until exp.
+// (FastAPI Users' JWTStrategy behaves the same). It stays valid until exp,
+// or, for a revocable strategy, until its user's sessions are ended.
 func (s *JWTStrategy) DestroyToken(context.Context, string, *user.Base) error { return s.err }

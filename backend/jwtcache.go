@@ -34,6 +34,7 @@ type cacheShard struct {
 type cacheEntry struct {
 	id       uuid.UUID
 	exp, nbf time.Time // nbf is zero when the token had none
+	epoch    int64     // the epoch claim of a revocable strategy's token
 }
 
 // maxShards bounds the shard count; more shards than cores buys little.
@@ -74,27 +75,27 @@ func (c *tokenCache) shard(token string) *cacheShard {
 }
 
 // lookup reports whether token is cached (found) and, if so, whether it is
-// valid at now (ok) and for which user. It does not allocate.
-func (c *tokenCache) lookup(token string, now time.Time) (id uuid.UUID, found, ok bool) {
+// valid at now (ok) and what it holds. It does not allocate.
+func (c *tokenCache) lookup(token string, now time.Time) (e cacheEntry, found, ok bool) {
 	sh := c.shard(token)
 	sh.mu.RLock()
-	e, found := sh.m[token]
+	e, found = sh.m[token]
 	sh.mu.RUnlock()
 	if !found {
-		return uuid.Nil, false, false
+		return cacheEntry{}, false, false
 	}
 	if !now.Before(e.exp) {
 		// Expired for good: free the slot now rather than at eviction.
 		sh.mu.Lock()
 		delete(sh.m, token)
 		sh.mu.Unlock()
-		return uuid.Nil, true, false
+		return cacheEntry{}, true, false
 	}
 	if now.Before(e.nbf) {
 		// Only reachable if the clock went back since verification.
-		return uuid.Nil, true, false
+		return cacheEntry{}, true, false
 	}
-	return e.id, true, true
+	return e, true, true
 }
 
 // add caches a verified token at time now. The key is copied so the cache

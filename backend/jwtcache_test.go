@@ -150,7 +150,7 @@ func TestTokenCacheEvictsExpiredFirst(t *testing.T) {
 	if n := c.len(); n != 1 {
 		t.Fatalf("%d entries, want 1", n)
 	}
-	if id, found, ok := c.lookup("new", later); !found || !ok || id != fixtureUser {
+	if e, found, ok := c.lookup("new", later); !found || !ok || e.id != fixtureUser {
 		t.Fatal("new entry missing")
 	}
 }

@@ -22,7 +22,8 @@ type Hooks[U Model] struct {
 
 	// AfterRegister runs after a user was created.
 	AfterRegister func(ctx context.Context, u U) error
-	// AfterLogin runs after a successful login, before the response is written.
+	// AfterLogin runs after a successful login, before the response is
+	// written. A refresh-token exchange is not a login and does not run it.
 	AfterLogin func(ctx context.Context, u U) error
 	// AfterUpdate runs after a user was updated; changed lists the JSON
 	// names of the fields that were set ("password" for a password change;

@@ -64,10 +64,12 @@ func (m *Manager[U]) ForgotPassword(ctx context.Context, email string) error {
 }
 
 // ResetPassword sets a new password for the user a reset token was issued
-// for. Errors: ErrBadResetToken, *InvalidPasswordError, or the hasher's and
-// store's own. Two concurrent resets with one token cannot both succeed: the
-// write only happens if the stored hash is still the one the token's
-// fingerprint matched.
+// for, and ends every session of the user as Update does for a new
+// password. Errors: ErrBadResetToken, *InvalidPasswordError, or the
+// hasher's and store's own; once the password is written, one wrapping
+// ErrSessionsNotEnded (with the updated user). Two concurrent resets with
+// one token cannot both succeed: the write only happens if the stored hash
+// is still the one the token's fingerprint matched.
 func (m *Manager[U]) ResetPassword(ctx context.Context, token, password string) (U, error) {
 	var zero U
 	claims, err := m.resetTokens.Parse(token)
@@ -114,6 +116,7 @@ func (m *Manager[U]) ResetPassword(ctx context.Context, token, password string) 
 			return ErrBadResetToken
 		}
 		cb.HashedPassword = hash
+		cb.TokenEpoch++
 		return nil
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -123,8 +126,9 @@ func (m *Manager[U]) ResetPassword(ctx context.Context, token, password string) 
 		return zero, err
 	}
 	m.log.LogAttrs(ctx, slog.LevelInfo, "password reset", slog.String("user_id", id.String()))
+	err = m.endAll(ctx, id, "password reset")
 	m.after(ctx, "AfterResetPassword", id, m.hooks.AfterResetPassword, updated)
-	return updated, nil
+	return updated, err
 }
 
 // RequestVerify issues an e-mail verification token for the active,

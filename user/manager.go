@@ -38,6 +38,14 @@ type ManagerOptions[U Model] struct {
 	// VerifyTokens signs and checks e-mail verification tokens, with the
 	// defaults auth.VerifyAudience and an hour.
 	VerifyTokens auth.PurposeToken
+	// EndSessions ends every server-side session of a user: the tokens of
+	// database and Redis strategies, refresh-token families. The Manager
+	// calls it once the change is written, when the password is changed or
+	// reset, when the user is deactivated or deleted, and from
+	// Manager.EndSessions; the user's TokenEpoch has been incremented in
+	// that same write. Nil means there is nothing server-side to end.
+	// usersauth.New sets it to end the sessions of every configured backend.
+	EndSessions func(ctx context.Context, userID uuid.UUID) error
 }
 
 // Manager holds the user operations every route is built on: create,
@@ -52,6 +60,7 @@ type Manager[U Model] struct {
 	rand         io.Reader
 	resetTokens  auth.PurposeToken
 	verifyTokens auth.PurposeToken
+	endSessions  func(ctx context.Context, userID uuid.UUID) error
 }
 
 // DefaultTokenLifetime is the lifetime of reset and verification tokens when
@@ -67,7 +76,8 @@ func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
 		return nil, errors.New("user: ManagerOptions.Hasher is required")
 	}
 	m := &Manager[U]{store: o.Store, hasher: o.Hasher, hooks: o.Hooks, policy: o.Policy, log: o.Logger, rand: o.Rand,
-		resetTokens: purposeDefaults(o.ResetTokens, auth.ResetPasswordAudience), verifyTokens: purposeDefaults(o.VerifyTokens, auth.VerifyAudience)}
+		resetTokens: purposeDefaults(o.ResetTokens, auth.ResetPasswordAudience), verifyTokens: purposeDefaults(o.VerifyTokens, auth.VerifyAudience),
+		endSessions: o.EndSessions}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -271,6 +281,13 @@ type Update struct {
 // password is validated before anything is written. Errors:
 // *InvalidPasswordError, ErrAlreadyExists (the e-mail belongs to another
 // user), ErrNotFound, or the hasher's and store's own.
+//
+// A new password, or an unsafe update setting IsActive to false, ends every
+// session of the user (OWASP Session Management Cheat Sheet: renew the
+// session on any privilege or credential change): TokenEpoch is
+// incremented in the same write, then the EndSessions option is called. If
+// that call fails, the change stays written and Update returns the updated
+// user with an error wrapping ErrSessionsNotEnded.
 func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U, error) {
 	var zero U
 	id := u.UserBase().ID
@@ -291,6 +308,7 @@ func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U,
 			return zero, err
 		}
 	}
+	ends := upd.Password != nil || (!safe && upd.IsActive != nil && !*upd.IsActive)
 	var changed []string
 	updated, err := m.store.Update(ctx, id, func(cur U) error {
 		changed = changed[:0]
@@ -329,6 +347,9 @@ func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U,
 				changed = append(changed, "is_verified")
 			}
 		}
+		if ends {
+			b.TokenEpoch++
+		}
 		return nil
 	})
 	if err != nil {
@@ -337,8 +358,15 @@ func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U,
 	if upd.Password != nil {
 		m.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.String("user_id", id.String()))
 	}
+	if ends {
+		why := "deactivated"
+		if upd.Password != nil {
+			why = "password changed"
+		}
+		err = m.endAll(ctx, id, why)
+	}
 	m.afterUpdate(ctx, updated, changed)
-	return updated, nil
+	return updated, err
 }
 
 func (m *Manager[U]) afterUpdate(ctx context.Context, u U, changed []string) {
@@ -350,9 +378,10 @@ func (m *Manager[U]) afterUpdate(ctx context.Context, u U, changed []string) {
 	}
 }
 
-// Delete removes u after the BeforeDelete hook allowed it. Errors: the
-// hook's (a *RejectedError for a refusal the client may see), ErrNotFound,
-// or the store's own.
+// Delete removes u after the BeforeDelete hook allowed it, then ends its
+// sessions (the EndSessions option). Errors: the hook's (a *RejectedError
+// for a refusal the client may see), ErrNotFound, the store's own, or, once
+// the user is deleted, one wrapping ErrSessionsNotEnded.
 func (m *Manager[U]) Delete(ctx context.Context, u U) error {
 	id := u.UserBase().ID
 	if m.hooks.BeforeDelete != nil {
@@ -364,8 +393,9 @@ func (m *Manager[U]) Delete(ctx context.Context, u U) error {
 		return err
 	}
 	m.log.LogAttrs(ctx, slog.LevelInfo, "user deleted", slog.String("user_id", id.String()))
+	err := m.endAll(ctx, id, "deleted")
 	m.after(ctx, "AfterDelete", id, m.hooks.AfterDelete, u)
-	return nil
+	return err
 }
 
 // after runs an After* hook whose failure can only be logged.

@@ -11,7 +11,7 @@ import "github.com/google/uuid"
 //	}
 //
 // The JSON names are those of FastAPI Users' UserRead schema. HashedPassword
-// never appears in JSON.
+// and TokenEpoch never appear in JSON.
 type Base struct {
 	ID             uuid.UUID `json:"id"`
 	Email          string    `json:"email"`
@@ -19,6 +19,13 @@ type Base struct {
 	IsActive       bool      `json:"is_active"`
 	IsSuperuser    bool      `json:"is_superuser"`
 	IsVerified     bool      `json:"is_verified"`
+	// TokenEpoch counts the times every session of the user was ended: the
+	// Manager increments it, in the same write, when the password is
+	// changed or reset and when the user is deactivated, and on
+	// EndSessions. A revocable JWT carries the epoch it was issued at and
+	// is refused once the stored one has moved on. Stores persist it like
+	// any other field; clients never see or set it.
+	TokenEpoch int64 `json:"-"`
 }
 
 // UserBase returns b itself. Through embedding it is promoted to the host's

@@ -22,6 +22,13 @@
 // writing the token (a Lua script), and extends its time to live to the
 // newest token's.
 //
+// # Refresh tokens
+//
+// NewRefreshStore gives a backend.RefreshStore under the same prefix, for a
+// backend's RefreshConfig: each token a hash at KeyPrefix + "refresh:" +
+// digest, forgotten by Redis when it expires, with sets per family and per
+// user for revocation and a sorted set by expiry for purges.
+//
 // # Deployment
 //
 // The scripts touch a token's key and its user's index together, so every
@@ -122,20 +129,27 @@ func New(cfg Config) *Strategy {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	switch c := cfg.Client.(type) {
-	case nil:
-		s.err = errors.New("redistoken: no Redis client")
-	case *redis.Client:
-		if c == nil {
-			s.err = errors.New("redistoken: no Redis client")
-		}
-	case *redis.ClusterClient, *redis.Ring:
-		s.err = errors.New("redistoken: a token and its user's index must live on one server: Redis Cluster and Ring are not supported")
-	}
+	s.err = checkClient(cfg.Client)
 	if s.err == nil && cfg.Lifetime < time.Second {
 		s.err = errors.New("redistoken: lifetime under one second")
 	}
 	return s
+}
+
+// checkClient refuses a missing client, and clients that spread keys over
+// several servers, which the scripts cannot work with.
+func checkClient(client redis.UniversalClient) error {
+	switch c := client.(type) {
+	case nil:
+		return errors.New("redistoken: no Redis client")
+	case *redis.Client:
+		if c == nil {
+			return errors.New("redistoken: no Redis client")
+		}
+	case *redis.ClusterClient, *redis.Ring:
+		return errors.New("redistoken: a token and its user's index must live on one server: Redis Cluster and Ring are not supported")
+	}
+	return nil
 }
 
 // Validate reports whether the configuration is usable: a client that talks

@@ -1,5 +1,6 @@
 // Package strategytest is the conformance suite every backend.Strategy runs,
-// and, with RunTokenStore, every backend.TokenStore. It checks what the
+// and, with RunTokenStore and RunRefreshStore, every backend.TokenStore and
+// backend.RefreshStore. It checks what the
 // Strategy interface promises: a token reads back as its user; anything else
 // (garbage, oversized, tampered, another strategy's) is
 // backend.ErrInvalidToken; expiry by the strategy's clock, without sleeping;

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -18,7 +19,7 @@ func TestMigrate(t *testing.T) {
 	for _, d := range databases() {
 		t.Run(d.name, func(t *testing.T) {
 			c := newCLI(t, d)
-			want := fmt.Sprintf("schema version 1 (%s), 0 users\n", d.name)
+			want := fmt.Sprintf("schema version %d (%s), 0 users\n", sqlstore.SchemaVersion(), d.name)
 			for range 2 { // idempotent
 				if r := c.mustRun(nil, "migrate"); r.stdout != want || r.stderr != "" {
 					t.Fatalf("migrate: %v\nwant stdout %q", r, want)
@@ -202,25 +203,26 @@ func TestFlagCommands(t *testing.T) {
 			steps := []struct {
 				command, email              string
 				active, superuser, verified bool
+				epoch                       int64  // deactivation ends the user's sessions
 				already                     string // the note when nothing changed
 			}{
-				{"activate", "alice@example.com", true, false, false, ""},
-				{"activate", "ALICE@EXAMPLE.COM", true, false, false, "is already active"},
-				{"promote", "ａｌｉｃｅ@example.com", true, true, false, ""},
-				{"promote", "Alice@Example.com", true, true, false, "is already a superuser"},
-				{"verify", " alice@example.com ", true, true, true, ""},
-				{"verify", "alice@example.com", true, true, true, "is already verified"},
-				{"deactivate", "alice@EXAMPLE.com", false, true, true, ""},
-				{"deactivate", "alice@example.com", false, true, true, "is already inactive"},
-				{"demote", "alice@example.com", false, false, true, ""},
-				{"demote", "alice@example.com", false, false, true, "is not a superuser"},
-				{"unverify", "alice@example.com", false, false, false, ""},
-				{"unverify", "alice@example.com", false, false, false, "is already unverified"},
+				{"activate", "alice@example.com", true, false, false, 0, ""},
+				{"activate", "ALICE@EXAMPLE.COM", true, false, false, 0, "is already active"},
+				{"promote", "ａｌｉｃｅ@example.com", true, true, false, 0, ""},
+				{"promote", "Alice@Example.com", true, true, false, 0, "is already a superuser"},
+				{"verify", " alice@example.com ", true, true, true, 0, ""},
+				{"verify", "alice@example.com", true, true, true, 0, "is already verified"},
+				{"deactivate", "alice@EXAMPLE.com", false, true, true, 1, ""},
+				{"deactivate", "alice@example.com", false, true, true, 1, "is already inactive"},
+				{"demote", "alice@example.com", false, false, true, 1, ""},
+				{"demote", "alice@example.com", false, false, true, 1, "is not a superuser"},
+				{"unverify", "alice@example.com", false, false, false, 1, ""},
+				{"unverify", "alice@example.com", false, false, false, 1, "is already unverified"},
 			}
 			for _, s := range steps {
 				r := c.mustRun(nil, s.command, s.email)
 				want := *u
-				want.IsActive, want.IsSuperuser, want.IsVerified = s.active, s.superuser, s.verified
+				want.IsActive, want.IsSuperuser, want.IsVerified, want.TokenEpoch = s.active, s.superuser, s.verified, s.epoch
 				if r.stdout != userLine(&want) {
 					t.Errorf("%s %s: stdout %q, want %q", s.command, s.email, r.stdout, userLine(&want))
 				}

@@ -15,7 +15,7 @@
 //	promote <email>             make a user a superuser
 //	demote <email>              make a superuser a regular user
 //	activate <email>            let an inactive user log in again
-//	deactivate <email>          stop a user from logging in
+//	deactivate <email>          stop a user from logging in and end their sessions
 //	verify <email>              mark a user's e-mail address as verified
 //	unverify <email>            mark it as not verified
 //	list [--limit n] [--after email] [--json]
@@ -51,7 +51,12 @@
 // migrates under a lock, and every change is one atomic store operation
 // (user.Store's Create, Update and Delete). A server reads the user on every
 // request, so a promoted, deactivated or deleted user is treated as such from
-// the next request on. A SQLite file is created only by migrate and
+// the next request on. Deactivating also ends the user's sessions, as the
+// server does: the user's token epoch moves on in the same write (revocable
+// JWTs die), and the database's access and refresh tokens are deleted, so
+// activating the user again does not bring them back. Tokens a server keeps
+// in Redis are beyond the command's reach; they are refused while the user
+// is inactive and expire with their lifetime. A SQLite file is created only by migrate and
 // create-superuser: for the other commands a missing file is a mistyped path.
 //
 // Exit status: 0 on success, 1 when the command failed (unknown user,

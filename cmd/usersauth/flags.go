@@ -14,6 +14,9 @@ type flagChange struct {
 	value         bool
 	// already completes "<email> ..." when the flag had the value.
 	already string
+	// endsSessions: the change ends every session of the user, as the
+	// server's Manager does on deactivation.
+	endsSessions bool
 }
 
 func flagChanges() []flagChange {
@@ -21,12 +24,12 @@ func flagChanges() []flagChange {
 	superuser := func(b *user.Base) *bool { return &b.IsSuperuser }
 	verified := func(b *user.Base) *bool { return &b.IsVerified }
 	return []flagChange{
-		{"promote", "make a user a superuser", superuser, true, "is already a superuser"},
-		{"demote", "make a superuser a regular user", superuser, false, "is not a superuser"},
-		{"activate", "let an inactive user log in again", active, true, "is already active"},
-		{"deactivate", "stop a user from logging in; their tokens stop working at once", active, false, "is already inactive"},
-		{"verify", "mark a user's e-mail address as verified", verified, true, "is already verified"},
-		{"unverify", "mark a user's e-mail address as not verified", verified, false, "is already unverified"},
+		{"promote", "make a user a superuser", superuser, true, "is already a superuser", false},
+		{"demote", "make a superuser a regular user", superuser, false, "is not a superuser", false},
+		{"activate", "let an inactive user log in again", active, true, "is already active", false},
+		{"deactivate", "stop a user from logging in and end their sessions", active, false, "is already inactive", true},
+		{"verify", "mark a user's e-mail address as verified", verified, true, "is already verified", false},
+		{"unverify", "mark a user's e-mail address as not verified", verified, false, "is already unverified", false},
 	}
 }
 
@@ -38,7 +41,9 @@ var (
 // changeFlag sets c's flag on the user email names, in one atomic
 // store.Update: a server sees the change on its next request, as it reads
 // the user on every one, and a concurrent change to the user is neither
-// lost nor overwritten. The command prints the resulting flags.
+// lost nor overwritten. A change that ends sessions also increments the
+// user's TokenEpoch in that write, then revokes the user's tokens in the
+// database. The command prints the resulting flags.
 func changeFlag(ctx context.Context, s *session, c flagChange, email string) error {
 	found, err := findUser(ctx, s, email)
 	if err != nil {
@@ -54,6 +59,9 @@ func changeFlag(ctx context.Context, s *session, c flagChange, email string) err
 		}
 		if f := c.flag(&u.Base); *f != c.value {
 			*f = c.value
+			if c.endsSessions {
+				u.TokenEpoch++
+			}
 			return nil
 		}
 		unchanged = u
@@ -68,6 +76,10 @@ func changeFlag(ctx context.Context, s *session, c flagChange, email string) err
 		return &unknownUserError{email}
 	case err != nil:
 		return err
+	case c.endsSessions:
+		if err := endSessions(ctx, s, updated); err != nil {
+			return err
+		}
 	}
 	return printUser(s, updated)
 }

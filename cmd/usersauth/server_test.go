@@ -28,6 +28,14 @@ type server struct {
 
 func startServer(t *testing.T, dsn string) *server {
 	t.Helper()
+	return startServerWith(t, dsn, func(db *sqlstore.DB, secret []byte) []backend.Backend {
+		return []backend.Backend{{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, time.Hour)}}
+	})
+}
+
+// startServerWith starts a server whose backends backends makes.
+func startServerWith(t *testing.T, dsn string, backends func(db *sqlstore.DB, secret []byte) []backend.Backend) *server {
+	t.Helper()
 	db, err := sqlstore.OpenURL(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +53,7 @@ func startServer(t *testing.T, dsn string) *server {
 	ua, err := usersauth.New(usersauth.Options[*user.User]{
 		Store:    db.Users(),
 		Secret:   secret,
-		Backends: []backend.Backend{{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, time.Hour)}},
+		Backends: backends(db, secret),
 		Hasher:   hasher,
 		Logger:   slog.New(slog.DiscardHandler),
 	})
@@ -112,8 +120,14 @@ func (s *server) register(email, password string) string {
 
 func (s *server) login(email, password string) string {
 	s.t.Helper()
+	return s.loginAt("jwt", email, password)
+}
+
+// loginAt logs in through the named backend.
+func (s *server) loginAt(backendName, email, password string) string {
+	s.t.Helper()
 	form := url.Values{"username": {email}, "password": {password}}.Encode()
-	status, resp := s.do("POST", "/auth/jwt/login", "", "application/x-www-form-urlencoded", form)
+	status, resp := s.do("POST", "/auth/"+backendName+"/login", "", "application/x-www-form-urlencoded", form)
 	if status != http.StatusOK {
 		s.t.Fatalf("login %s: %d %s", email, status, resp)
 	}
@@ -162,6 +176,37 @@ func TestSafeWhileServerRuns(t *testing.T) {
 			c.mustRun(nil, "delete", "--yes", "alice@example.com")
 			srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
 			srv.expect("GET", "/users/"+id, root, http.StatusNotFound)
+		})
+	}
+}
+
+// TestDeactivateEndsSessions: deactivating from the command line ends the
+// user's sessions, as deactivating through the server does: reactivating
+// the user does not bring back the database tokens or the revocable JWTs
+// issued before.
+func TestDeactivateEndsSessions(t *testing.T) {
+	for _, d := range databases() {
+		t.Run(d.name, func(t *testing.T) {
+			c := newCLI(t, d)
+			c.mustRun(nil, "migrate")
+			srv := startServerWith(t, c.db, func(db *sqlstore.DB, secret []byte) []backend.Backend {
+				return []backend.Backend{
+					{Name: "db", Transport: backend.Bearer("auth/db/login"), Strategy: backend.Database(db.AccessTokens(), time.Hour)},
+					{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.NewJWT(backend.JWTConfig{Secret: secret, Lifetime: time.Hour, Revocable: true})},
+				}
+			})
+			srv.register("alice@example.com", "alice's password")
+			tokens := []string{srv.loginAt("db", "alice@example.com", "alice's password"), srv.loginAt("jwt", "alice@example.com", "alice's password")}
+			for _, tok := range tokens {
+				srv.expect("GET", "/users/me", tok, http.StatusOK)
+			}
+			c.mustRun(nil, "deactivate", "alice@example.com")
+			c.mustRun(nil, "activate", "alice@example.com")
+			for _, tok := range tokens {
+				srv.expect("GET", "/users/me", tok, http.StatusUnauthorized)
+			}
+			srv.expect("GET", "/users/me", srv.loginAt("db", "alice@example.com", "alice's password"), http.StatusOK)
+			srv.expect("GET", "/users/me", srv.loginAt("jwt", "alice@example.com", "alice's password"), http.StatusOK)
 		})
 	}
 }

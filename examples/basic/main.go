@@ -4,7 +4,12 @@
 // http://localhost:8000, with nothing to set up. Reset and verification
 // tokens are written to the log instead of being mailed.
 //
-//	go run ./examples/basic [-addr :8000]
+//	go run ./examples/basic [-addr :8000] [-refresh]
+//
+// With -refresh, the bearer backend also issues refresh tokens (kept in the
+// same database): login answers {"access_token", "token_type",
+// "refresh_token"}, and POST /auth/jwt/refresh exchanges a refresh token for
+// a new pair. Without it, the default, every answer is FastAPI Users'.
 //
 // Users are kept in an SQLite file, usersauth.db in the working directory
 // (-db or USERSAUTH_DB name another file, or a postgres:// URL), so they
@@ -51,7 +56,15 @@ type config struct {
 	db      string // SQLite path or PostgreSQL URL
 	dataDir string // where the generated secret is kept
 	secret  string // USERSAUTH_SECRET
+	refresh bool   // refresh tokens on the bearer backend
 }
+
+// Lifetimes of the example's refresh tokens: a client that does not come
+// back for two weeks logs in again, and every client does after 30 days.
+const (
+	refreshLifetime    = 14 * 24 * time.Hour
+	refreshMaxLifetime = 30 * 24 * time.Hour
+)
 
 func main() {
 	cfg := config{secret: os.Getenv("USERSAUTH_SECRET"), db: os.Getenv("USERSAUTH_DB")}
@@ -60,6 +73,7 @@ func main() {
 	}
 	flag.StringVar(&cfg.addr, "addr", ":8000", "address to listen on")
 	flag.StringVar(&cfg.db, "db", cfg.db, "SQLite database file, or a postgres:// URL (default $USERSAUTH_DB or usersauth.db)")
+	flag.BoolVar(&cfg.refresh, "refresh", false, "issue refresh tokens on the bearer backend (POST /auth/jwt/refresh)")
 	flag.Parse()
 	cfg.dataDir = "."
 	if !isURL(cfg.db) {
@@ -84,6 +98,7 @@ type app struct {
 	db      *sqlstore.DB
 	store   user.Store[*user.User]
 	handler http.Handler
+	refresh *backend.RefreshConfig // nil without -refresh
 }
 
 func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
@@ -96,11 +111,15 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	store := db.Users()
+	var refresh *backend.RefreshConfig
+	if cfg.refresh {
+		refresh = &backend.RefreshConfig{Store: db.RefreshTokens(), Lifetime: refreshLifetime, MaxLifetime: refreshMaxLifetime}
+	}
 	ua, err := usersauth.New(usersauth.Options[*user.User]{
 		Store:  store,
 		Secret: secret,
 		Backends: []backend.Backend{
-			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, time.Hour)},
+			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, time.Hour), Refresh: refresh},
 			{Name: "cookie", Transport: backend.Cookie(backend.CookieOptions{MaxAge: 3600}), Strategy: backend.JWT(secret, time.Hour)},
 		},
 		Logger: log,
@@ -125,7 +144,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	mux := http.NewServeMux()
 	ua.Mount(mux)
 	mux.Handle("GET /authenticated-route", ua.RequireUser(usersauth.Active)(http.HandlerFunc(authenticatedRoute)))
-	return &app{ua: ua, db: db, store: store, handler: mux}, nil
+	return &app{ua: ua, db: db, store: store, handler: mux, refresh: refresh}, nil
 }
 
 // authenticatedRoute is the host's own protected handler.
@@ -155,7 +174,16 @@ func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("usersauth example listening", "addr", "http://"+displayAddr(ln.Addr()), "db", cfg.db)
+	if a.refresh != nil {
+		// Spent and expired refresh tokens are refused anyway; purging keeps
+		// the table small. Any Refresher on the same store and clock can.
+		purgeCtx, stopPurge := context.WithCancel(ctx)
+		defer stopPurge()
+		backend.NewRefresher(*a.refresh).StartPurge(purgeCtx, time.Hour, func(err error) {
+			log.Warn("purging refresh tokens", "error", err)
+		})
+	}
+	log.Info("usersauth example listening", "addr", "http://"+displayAddr(ln.Addr()), "db", cfg.db, "refresh_tokens", cfg.refresh)
 	if listening != nil {
 		listening(a, ln.Addr())
 	}

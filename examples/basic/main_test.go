@@ -30,6 +30,13 @@ func startServer(t *testing.T) (*app, string) {
 
 func startServerLogging(t *testing.T, logTo io.Writer) (*app, string) {
 	t.Helper()
+	return startServerWith(t, logTo, nil)
+}
+
+// startServerWith runs the example server with its configuration changed
+// by configure.
+func startServerWith(t *testing.T, logTo io.Writer, configure func(*config)) (*app, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	type started struct {
 		a    *app
@@ -39,6 +46,9 @@ func startServerLogging(t *testing.T, logTo io.Writer) (*app, string) {
 	done := make(chan error, 1)
 	dir := t.TempDir()
 	cfg := config{addr: "127.0.0.1:0", dataDir: dir, db: filepath.Join(dir, "usersauth.db")}
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(logTo, nil))
 	go func() {
 		done <- run(ctx, cfg, log, func(a *app, addr net.Addr) { ready <- started{a, addr} })
@@ -339,4 +349,82 @@ func TestResetAndVerifyWithLoggedTokens(t *testing.T) {
 	h, form := multipartForm(t, "username", "king.arthur@camelot.bt", "password", "excalibur")
 	resp, body = x.do("POST", "/auth/jwt/login", h, form)
 	wantStatus(t, "login with the new password", resp, body, http.StatusOK)
+}
+
+// loginKeys returns the keys of a JSON object in the order sent.
+func loginKeys(t *testing.T, body []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
+	var keys []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k.(string))
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
+// TestRefreshFlag: with -refresh the bearer login also gives a refresh
+// token, which POST /auth/jwt/refresh rotates; a replayed one is refused.
+// Without it, login answers FastAPI Users' two keys and there is no refresh
+// route.
+func TestRefreshFlag(t *testing.T) {
+	login := func(x exchange) []byte {
+		h, form := multipartForm(t, "username", "king.arthur@camelot.bt", "password", "guinevere")
+		resp, body := x.do("POST", "/auth/jwt/login", h, form)
+		wantStatus(t, "login", resp, body, http.StatusOK)
+		return body
+	}
+	register := func(x exchange) {
+		resp, body := x.do("POST", "/auth/register", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt","password":"guinevere"}`))
+		wantStatus(t, "register", resp, body, http.StatusCreated)
+	}
+	formHeader := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+
+	t.Run("off", func(t *testing.T) {
+		_, base := startServer(t)
+		x := exchange{t: t, base: base, client: &http.Client{Timeout: 30 * time.Second}}
+		register(x)
+		if keys := loginKeys(t, login(x)); strings.Join(keys, ",") != "access_token,token_type" {
+			t.Fatalf("login keys %v", keys)
+		}
+		resp, body := x.do("POST", "/auth/jwt/refresh", formHeader, strings.NewReader("refresh_token=x"))
+		wantStatus(t, "refresh without -refresh", resp, body, http.StatusNotFound)
+	})
+	t.Run("on", func(t *testing.T) {
+		_, base := startServerWith(t, io.Discard, func(c *config) { c.refresh = true })
+		x := exchange{t: t, base: base, client: &http.Client{Timeout: 30 * time.Second}}
+		register(x)
+		body := login(x)
+		if keys := loginKeys(t, body); strings.Join(keys, ",") != "access_token,token_type,refresh_token" {
+			t.Fatalf("login keys %v", keys)
+		}
+		var first struct {
+			AccessToken  string `json:"access_token"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		json.Unmarshal(body, &first)
+		resp, body := x.do("POST", "/auth/jwt/refresh", formHeader, strings.NewReader("grant_type=refresh_token&refresh_token="+first.RefreshToken))
+		wantStatus(t, "refresh", resp, body, http.StatusOK)
+		var second struct {
+			AccessToken  string `json:"access_token"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		json.Unmarshal(body, &second)
+		resp, body = x.do("GET", "/users/me", jsonHeader(second.AccessToken), nil)
+		wantStatus(t, "me with the refreshed token", resp, body, http.StatusOK)
+		resp, body = x.do("POST", "/auth/jwt/refresh", formHeader, strings.NewReader("refresh_token="+first.RefreshToken))
+		wantStatus(t, "replayed refresh token", resp, body, http.StatusUnauthorized)
+		resp, body = x.do("POST", "/auth/jwt/refresh", jsonHeader(""), strings.NewReader(`{"refresh_token":"`+second.RefreshToken+`"}`))
+		wantStatus(t, "the newest token of a revoked family", resp, body, http.StatusUnauthorized)
+	})
 }

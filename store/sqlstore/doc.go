@@ -20,7 +20,7 @@
 // is: "user" (id, email, hashed_password, is_active, is_superuser,
 // is_verified), accesstoken and oauth_account, with the same column types,
 // indexes and ON DELETE CASCADE foreign keys. Ids are UUIDs (FastAPI Users'
-// UUID tables; integer ids are not supported). The package adds two columns
+// UUID tables; integer ids are not supported). The package adds three columns
 // to "user":
 //
 //   - email_key, the address's user.EmailKey (NFKC, lower-cased), under a
@@ -29,9 +29,32 @@
 //     write, so concurrent registrations of one address leave one row.
 //   - extra, a JSON object (TEXT on SQLite, JSONB on PostgreSQL) holding the
 //     host's own fields.
+//   - token_epoch, user.Base.TokenEpoch (BIGINT, 0 for existing rows).
 //
 // Columns a host added to "user" for FastAPI Users are left alone; as the
 // store does not write them, they must be nullable or have a default.
+//
+// # Access tokens
+//
+// DB.AccessTokens is the token store of backend.DatabaseStrategy, on
+// FastAPI Users' accesstoken table. Unlike FastAPI Users, which stores its
+// tokens as they are, the store keeps only each token's SHA-256 digest
+// (auth.TokenDigest, 64 hex digits): a leaked table or backup grants no
+// session. Migration 2 widens the token column from VARCHAR(43) for the
+// digests and deletes the tokens FastAPI Users left there: anyone reading
+// the table could use them, and they could never match a digest. Their
+// users log in again; nothing else is lost. On SQLite, created_at holds
+// Unix microseconds, so that times compare as instants.
+//
+// # Refresh tokens
+//
+// DB.RefreshTokens is a backend.RefreshStore on the table
+// usersauth_refresh_token (ours: FastAPI Users has no refresh tokens):
+// digests only, one row per token, with its family, user, times and a used
+// flag. A rotation is one transaction whose conditional UPDATE decides which
+// of concurrent exchanges of one token wins. Rows of a deleted user go with
+// it (ON DELETE CASCADE); expired ones are purged by
+// backend.Refresher.Purge.
 //
 // # Host fields
 //

@@ -10,9 +10,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 )
@@ -177,11 +179,32 @@ func TestOpenFastAPIUsersDatabase(t *testing.T) {
 					t.Fatalf("GetByEmail after reopening = %+v, %v", got, err)
 				}
 			})
+			t.Run("tokens in clear are deleted", func(t *testing.T) {
+				// FastAPI Users stored its database strategy's tokens
+				// themselves: readable, hence usable, by anyone with the
+				// table. They are gone; ours are digests.
+				if n := f.count(t, "accesstoken", arthur.ID); n != 0 {
+					t.Fatalf("accesstoken keeps %d FastAPI Users tokens", n)
+				}
+				at := auth.AccessToken{Digest: auth.TokenDigest("t"), UserID: arthur.ID, CreatedAt: time.Now()}
+				if err := db.AccessTokens().CreateToken(ctx, at); err != nil {
+					t.Fatalf("a 64-digit digest does not fit the widened column: %v", err)
+				}
+				now := time.Now()
+				rt := auth.RefreshToken{Digest: auth.TokenDigest("r"), FamilyID: uuid.New(), UserID: arthur.ID,
+					CreatedAt: now, FamilyCreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+				if err := db.RefreshTokens().CreateRefreshToken(ctx, rt); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := s.Get(ctx, arthur.ID); err != nil || got.TokenEpoch != 0 {
+					t.Fatalf("an adopted user's TokenEpoch = %d, %v; want 0", got.TokenEpoch, err)
+				}
+			})
 			t.Run("delete cascades", func(t *testing.T) {
 				if err := s.Delete(ctx, arthur.ID); err != nil {
 					t.Fatal(err)
 				}
-				for _, table := range []string{"accesstoken", "oauth_account"} {
+				for _, table := range []string{"accesstoken", "oauth_account", "usersauth_refresh_token"} {
 					if n := f.count(t, table, arthur.ID); n != 0 {
 						t.Errorf("%s keeps %d rows of the deleted user", table, n)
 					}

@@ -37,9 +37,19 @@ type migration struct {
 func migrations() []migration {
 	return []migration{
 		{version: 1, name: "fastapi_users_tables", sql: true, step: adoptUserTable},
+		{version: 2, name: "accesstoken_digests", sql: true},
+		{version: 3, name: "user_token_epoch", sql: true},
+		{version: 4, name: "refresh_tokens", sql: true},
 		{version: 20, name: "oauth_account_unique", step: uniqueOAuthAccounts},
 		{version: 21, name: "oauth_states", sql: true},
 	}
+}
+
+// SchemaVersion returns the latest schema version the package knows: the
+// version Migrate brings a database to.
+func SchemaVersion() int {
+	m := migrations()
+	return m[len(m)-1].version
 }
 
 func (m migration) file(d Dialect) string {

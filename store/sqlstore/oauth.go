@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -164,15 +163,10 @@ func (s *UserStore[U]) CreateWithOAuthAccount(ctx context.Context, u U, acc user
 	if acc.UserID != b.ID {
 		return errAccountOwner
 	}
-	extra := emptyExtra
-	if s.ownFields {
-		var err error
-		if extra, err = encodeExtra(u, nil); err != nil {
-			return fmt.Errorf("sqlstore: create user: %w", err)
-		}
+	userArgs, err := s.insertArgs(u)
+	if err != nil {
+		return err
 	}
-	userArgs := []any{b.ID, b.Email, user.EmailKey(b.Email), b.HashedPassword, b.IsActive, b.IsSuperuser, b.IsVerified, extra}
-	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		err = s.createWithAccountOnce(ctx, userArgs, accountArgs(acc))
 		if err == nil || !isTransient(err) || ctx.Err() != nil {

@@ -10,7 +10,7 @@ import (
 // user type without fields of its own, baseColumns, which spares the driver
 // a column on the hot path.
 const (
-	baseColumns = `id, email, hashed_password, is_active, is_superuser, is_verified`
+	baseColumns = `id, email, hashed_password, is_active, is_superuser, is_verified, token_epoch`
 	userColumns = baseColumns + `, extra`
 )
 
@@ -41,16 +41,16 @@ func newQueries(d Dialect) queries {
 		getByEmail:     `SELECT ` + userColumns + ` FROM "user" WHERE email_key = $1`,
 		getBaseByID:    `SELECT ` + baseColumns + ` FROM "user" WHERE id = $1`,
 		getBaseByEmail: `SELECT ` + baseColumns + ` FROM "user" WHERE email_key = $1`,
-		insert: `INSERT INTO "user" (id, email, email_key, hashed_password, is_active, is_superuser, is_verified, extra)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		insert: `INSERT INTO "user" (id, email, email_key, hashed_password, is_active, is_superuser, is_verified, token_epoch, extra)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		delete:    `DELETE FROM "user" WHERE id = $1`,
 		count:     `SELECT COUNT(*) FROM "user"`,
 		list:      `SELECT ` + userColumns + ` FROM "user" ORDER BY email_key LIMIT $1 OFFSET $2`,
 		listAfter: `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $3 ORDER BY email_key LIMIT $1 OFFSET $2`,
 		update: `UPDATE "user" SET email = $2, email_key = $3, hashed_password = $4,
-			is_active = $5, is_superuser = $6, is_verified = $7, extra = $8 WHERE id = $1`,
+			is_active = $5, is_superuser = $6, is_verified = $7, token_epoch = $8, extra = $9 WHERE id = $1`,
 		updateBase: `UPDATE "user" SET email = $2, email_key = $3, hashed_password = $4,
-			is_active = $5, is_superuser = $6, is_verified = $7 WHERE id = $1`,
+			is_active = $5, is_superuser = $6, is_verified = $7, token_epoch = $8 WHERE id = $1`,
 	}
 	switch d {
 	case Postgres:
@@ -66,6 +66,10 @@ func newQueries(d Dialect) queries {
 	return q
 }
 
+// getToken reads an access token by digest; the database strategy runs it
+// on every request.
+const getToken = `SELECT token, user_id, created_at FROM accesstoken WHERE token = $1`
+
 // statements are the store's hot-path queries, prepared once per DB.
 type statements struct {
 	getByID        *sql.Stmt
@@ -74,14 +78,15 @@ type statements struct {
 	getBaseByEmail *sql.Stmt
 	insert         *sql.Stmt
 	delete         *sql.Stmt
+	getToken       *sql.Stmt
 }
 
 func (s *statements) all() []**sql.Stmt {
-	return []**sql.Stmt{&s.getByID, &s.getByEmail, &s.getBaseByID, &s.getBaseByEmail, &s.insert, &s.delete}
+	return []**sql.Stmt{&s.getByID, &s.getByEmail, &s.getBaseByID, &s.getBaseByEmail, &s.insert, &s.delete, &s.getToken}
 }
 
 func (s *statements) prepare(ctx context.Context, db *sql.DB, q *queries) error {
-	texts := []string{q.getByID, q.getByEmail, q.getBaseByID, q.getBaseByEmail, q.insert, q.delete}
+	texts := []string{q.getByID, q.getByEmail, q.getBaseByID, q.getBaseByEmail, q.insert, q.delete, getToken}
 	for i, p := range s.all() {
 		stmt, err := db.PrepareContext(ctx, texts[i])
 		if err != nil {

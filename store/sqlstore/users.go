@@ -91,9 +91,9 @@ func (s *UserStore[U]) scan(rows *sql.Rows, withExtra, keepExtra bool) (U, []byt
 		err   error
 	)
 	if withExtra {
-		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &extra)
+		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &b.TokenEpoch, &extra)
 	} else {
-		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified)
+		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &b.TokenEpoch)
 	}
 	if err != nil {
 		return zero, nil, err
@@ -119,23 +119,32 @@ func (s *UserStore[U]) scan(rows *sql.Rows, withExtra, keepExtra bool) (U, []byt
 // exactly one succeeds (OWASP Authentication Cheat Sheet: user IDs are
 // case-insensitive and unique).
 func (s *UserStore[U]) Create(ctx context.Context, u U) error {
-	b := u.UserBase()
-	extra := emptyExtra
-	if s.ownFields {
-		var err error
-		if extra, err = encodeExtra(u, nil); err != nil {
-			return fmt.Errorf("sqlstore: create user: %w", err)
-		}
+	args, err := s.insertArgs(u)
+	if err != nil {
+		return err
 	}
-	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		_, err = s.db.stmts.insert.ExecContext(ctx, b.ID, b.Email, user.EmailKey(b.Email), b.HashedPassword,
-			b.IsActive, b.IsSuperuser, b.IsVerified, extra)
+		_, err = s.db.stmts.insert.ExecContext(ctx, args...)
 		if err == nil || !isTransient(err) || ctx.Err() != nil {
 			break
 		}
 	}
 	return storeError(ctx, "create user", err)
+}
+
+// insertArgs returns the arguments of the insert query for u, in the order
+// of its columns.
+func (s *UserStore[U]) insertArgs(u U) ([]any, error) {
+	b := u.UserBase()
+	extra := emptyExtra
+	if s.ownFields {
+		var err error
+		if extra, err = encodeExtra(u, nil); err != nil {
+			return nil, fmt.Errorf("sqlstore: create user: %w", err)
+		}
+	}
+	return []any{b.ID, b.Email, user.EmailKey(b.Email), b.HashedPassword,
+		b.IsActive, b.IsSuperuser, b.IsVerified, b.TokenEpoch, extra}, nil
 }
 
 // Update reads the user with the given id, calls mutate on it, and writes
@@ -208,7 +217,7 @@ func (s *UserStore[U]) updateOnce(ctx context.Context, id uuid.UUID, mutate func
 	if b.ID != id {
 		return zero, true, ErrIDChanged
 	}
-	args := []any{id, b.Email, user.EmailKey(b.Email), b.HashedPassword, b.IsActive, b.IsSuperuser, b.IsVerified}
+	args := []any{id, b.Email, user.EmailKey(b.Email), b.HashedPassword, b.IsActive, b.IsSuperuser, b.IsVerified, b.TokenEpoch}
 	update := q.updateBase
 	if s.ownFields {
 		extra, err := encodeExtra(u, oldExtra)

@@ -76,6 +76,9 @@ func sampleBase(id uuid.UUID, email string, n int) user.Base {
 		b.IsActive = n%2 == 1
 		b.IsSuperuser = n%3 == 1
 		b.IsVerified = n%5 == 1
+		// Beyond 32 bits and beyond a float64's exact integers: a store
+		// must keep all 64.
+		b.TokenEpoch = 1<<62 + int64(n)
 	}
 	return b
 }
@@ -87,6 +90,7 @@ func stampBase(b *user.Base, n int) {
 	b.IsActive = n%2 == 0
 	b.IsSuperuser = n%3 == 0
 	b.IsVerified = n%5 == 0
+	b.TokenEpoch = int64(n)
 }
 
 func stampedBase(b *user.Base) (int, bool) {
@@ -98,5 +102,5 @@ func stampedBase(b *user.Base) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	return n, b.IsActive == (n%2 == 0) && b.IsSuperuser == (n%3 == 0) && b.IsVerified == (n%5 == 0)
+	return n, b.IsActive == (n%2 == 0) && b.IsSuperuser == (n%3 == 0) && b.IsVerified == (n%5 == 0) && b.TokenEpoch == int64(n)
 }

@@ -1,0 +1,230 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/user"
+)
+
+var epochSecret = []byte("epoch-test-secret-0123456789abcdef")
+
+var epochNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func revocable(t testing.TB, cacheSize int) *JWTStrategy {
+	t.Helper()
+	s := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: fixedNow(epochNow), Revocable: true, CacheSize: cacheSize})
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// signed returns an HS256 token with exactly these claims, for claims no
+// strategy would write.
+func signed(t *testing.T, claims string) string {
+	t.Helper()
+	signer, err := auth.NewJWTSigner(auth.HS256, epochSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := signer.Sign([]byte(claims))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestRevocableWritesEpoch(t *testing.T) {
+	id := uuid.MustParse("0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9")
+	for _, epoch := range []int64{0, 7, 1 << 40} {
+		tok, err := revocable(t, 0).WriteToken(context.Background(), &user.Base{ID: id, TokenEpoch: epoch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp := strconv.FormatInt(epochNow.Add(time.Hour).Unix(), 10)
+		want := `{"sub":"` + id.String() + `","aud":["fastapi-users:auth"],"exp":` + exp + `,"usersauth_epoch":` + strconv.FormatInt(epoch, 10) + `}`
+		if got := string(b64(t, strings.Split(tok, ".")[1])); got != want {
+			t.Fatalf("claims %s, want %s", got, want)
+		}
+	}
+}
+
+// TestCheckUserEpoch: a revocable token is good for its user while the
+// stored epoch is the one it carries, with or without the cache.
+func TestCheckUserEpoch(t *testing.T) {
+	id := uuid.New()
+	exp := strconv.FormatInt(epochNow.Add(time.Hour).Unix(), 10)
+	base := `{"sub":"` + id.String() + `","aud":["fastapi-users:auth"],"exp":` + exp
+	tests := []struct {
+		name      string
+		token     string
+		readOK    bool           // ReadToken accepts it
+		goodFor   map[int64]bool // stored epoch -> CheckUser
+		otherUser bool           // CheckUser with another user's Base
+	}{
+		{"epoch 0", base + `,"usersauth_epoch":0}`, true, map[int64]bool{0: true, 1: false}, false},
+		{"epoch 3", base + `,"usersauth_epoch":3}`, true, map[int64]bool{2: false, 3: true, 4: false}, false},
+		{"no claim counts as 0", base + `}`, true, map[int64]bool{0: true, 1: false}, false},
+		{"another user's token", base + `,"usersauth_epoch":0}`, true, map[int64]bool{0: false}, true},
+		{"string epoch", base + `,"usersauth_epoch":"0"}`, false, nil, false},
+		{"null epoch", base + `,"usersauth_epoch":null}`, false, nil, false},
+		{"fractional epoch", base + `,"usersauth_epoch":1.5}`, false, nil, false},
+		{"negative epoch", base + `,"usersauth_epoch":-1}`, false, nil, false},
+		{"epoch beyond exact floats", base + `,"usersauth_epoch":18014398509481984}`, false, nil, false},
+	}
+	for _, cache := range []struct {
+		name string
+		size int
+	}{{"cached", 0}, {"uncached", -1}} {
+		for _, tt := range tests {
+			t.Run(cache.name+"/"+tt.name, func(t *testing.T) {
+				s := revocable(t, cache.size)
+				tok := signed(t, tt.token)
+				got, err := s.ReadToken(context.Background(), tok)
+				if !tt.readOK {
+					if !errors.Is(err, ErrInvalidToken) {
+						t.Fatalf("ReadToken = %v, %v; want ErrInvalidToken", got, err)
+					}
+					if s.CheckUser(tok, &user.Base{ID: id}) {
+						t.Fatal("CheckUser accepted a token ReadToken refused")
+					}
+					return
+				}
+				if err != nil || got != id {
+					t.Fatalf("ReadToken = %v, %v", got, err)
+				}
+				for epoch, want := range tt.goodFor {
+					u := &user.Base{ID: id, TokenEpoch: epoch}
+					if tt.otherUser {
+						u.ID = uuid.New()
+					}
+					for range 2 { // first from the verifier or cache, then from the cache
+						if ok := s.CheckUser(tok, u); ok != want {
+							t.Fatalf("CheckUser(stored epoch %d) = %v, want %v", epoch, ok, want)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestNonRevocableIgnoresEpoch: without Revocable, tokens carry no epoch,
+// and a revocable deployment's tokens are accepted whatever the stored
+// epoch.
+func TestNonRevocableIgnoresEpoch(t *testing.T) {
+	id := uuid.New()
+	plain := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: fixedNow(epochNow)})
+	tok, err := plain.WriteToken(context.Background(), &user.Base{ID: id, TokenEpoch: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b64(t, strings.Split(tok, ".")[1])), EpochClaim) {
+		t.Fatal("a non-revocable token carries an epoch")
+	}
+	if !plain.CheckUser(tok, &user.Base{ID: id, TokenEpoch: 9}) {
+		t.Fatal("a non-revocable strategy refused a user's token")
+	}
+	fromRevocable, err := revocable(t, 0).WriteToken(context.Background(), &user.Base{ID: id, TokenEpoch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := plain.ReadToken(context.Background(), fromRevocable); err != nil || got != id {
+		t.Fatalf("ReadToken of a revocable token = %v, %v", got, err)
+	}
+	// A string epoch is no concern of a strategy that ignores epochs.
+	odd := signed(t, `{"sub":"`+id.String()+`","aud":["fastapi-users:auth"],"exp":`+strconv.FormatInt(epochNow.Add(time.Hour).Unix(), 10)+`,"usersauth_epoch":"x"}`)
+	if _, err := plain.ReadToken(context.Background(), odd); err != nil {
+		t.Fatalf("ReadToken = %v", err)
+	}
+}
+
+// TestCheckUserZeroAllocs: the epoch check on the cached path of GET
+// /users/me costs no allocation.
+func TestCheckUserZeroAllocs(t *testing.T) {
+	s := revocable(t, 0)
+	u := &user.Base{ID: uuid.New(), TokenEpoch: 4}
+	tok, err := s.WriteToken(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := s.ReadToken(context.Background(), tok); err != nil || !s.CheckUser(tok, u) {
+			t.Fatal("refused")
+		}
+	}); n != 0 {
+		t.Fatalf("ReadToken + CheckUser allocate %.1f times", n)
+	}
+}
+
+// TestCheckUserExpiredInCache: a token expiring between ReadToken and
+// CheckUser is refused by CheckUser too.
+func TestCheckUserExpiredInCache(t *testing.T) {
+	now := epochNow
+	s := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: func() time.Time { return now }, Revocable: true})
+	u := &user.Base{ID: uuid.New()}
+	tok, _ := s.WriteToken(context.Background(), u)
+	if _, err := s.ReadToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	if s.CheckUser(tok, u) {
+		t.Fatal("CheckUser accepted an expired token")
+	}
+}
+
+// FuzzRevocableClaims signs arbitrary claims with the strategy's key, as a
+// buggy or foreign issuer sharing the secret could: a revocable strategy
+// never panics, refuses with ErrInvalidToken, and its cached and uncached
+// readings and epoch checks agree.
+func FuzzRevocableClaims(f *testing.F) {
+	sub := `"sub":"0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9","aud":["fastapi-users:auth"],"exp":` + strconv.FormatInt(epochNow.Add(time.Hour).Unix(), 10)
+	for _, c := range []string{
+		`{` + sub + `}`, `{` + sub + `,"usersauth_epoch":3}`, `{` + sub + `,"usersauth_epoch":3.0}`,
+		`{` + sub + `,"usersauth_epoch":1e3}`, `{` + sub + `,"usersauth_epoch":-0}`, `{` + sub + `,"usersauth_epoch":9007199254740993}`,
+		`{` + sub + `,"usersauth_epoch":[1]}`, `{` + sub + `,"usersauth_epoch":{}}`, `{` + sub + `,"usersauth_epoch":true}`,
+	} {
+		f.Add(c, int64(3))
+	}
+	signer, err := auth.NewJWTSigner(auth.HS256, epochSecret)
+	if err != nil {
+		f.Fatal(err)
+	}
+	cached, uncached := revocable(f, 0), revocable(f, -1)
+	id := uuid.MustParse("0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9")
+	f.Fuzz(func(t *testing.T, claims string, epoch int64) {
+		tok, err := signer.Sign([]byte(claims))
+		if err != nil {
+			return
+		}
+		want, wantErr := uncached.ReadToken(context.Background(), tok)
+		if wantErr != nil && !errors.Is(wantErr, ErrInvalidToken) {
+			t.Fatalf("ReadToken = %v", wantErr)
+		}
+		u := &user.Base{ID: id, TokenEpoch: epoch}
+		wantOK := uncached.CheckUser(tok, u)
+		for range 2 {
+			got, err := cached.ReadToken(context.Background(), tok)
+			if got != want || (err == nil) != (wantErr == nil) {
+				t.Fatalf("cached ReadToken = %v, %v; uncached %v, %v", got, err, want, wantErr)
+			}
+			if ok := cached.CheckUser(tok, u); ok != wantOK {
+				t.Fatalf("cached CheckUser = %v, uncached %v", ok, wantOK)
+			}
+		}
+		if wantOK && (wantErr != nil || want != id) {
+			t.Fatal("CheckUser accepted a token ReadToken refused")
+		}
+	})
+}

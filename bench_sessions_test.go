@@ -1,0 +1,48 @@
+package usersauth
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/user"
+)
+
+// BenchmarkGetMeStrategies: authenticated GET /users/me through the mounted
+// handler, per kind of session: JWT (users in memory), revocable JWT (users
+// in memory; the epoch check is one more cache lookup), database tokens with
+// users and tokens in an SQLite file, database tokens with users and tokens
+// in PostgreSQL, Redis tokens (users in memory). The PostgreSQL and Redis
+// cases skip without their servers.
+func BenchmarkGetMeStrategies(b *testing.B) {
+	ks := append([]kind{{"jwt", false, kindNamed("jwt-epoch").open}}, kinds()...)
+	ks[0].open = func(t testing.TB, now func() time.Time) parts {
+		p := kindNamed("jwt-epoch").open(t, now)
+		p.strategy = backend.JWT(testSecret, time.Hour)
+		return p
+	}
+	for _, k := range ks {
+		b.Run(k.name, func(b *testing.B) {
+			sa := newSessionApp(b, k, func(o *Options[*user.User]) { o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) })
+			sa.register("king.arthur@camelot.bt", "guinevere")
+			tok := sa.token("king.arthur@camelot.bt", "guinevere")
+			r := httptest.NewRequest("GET", "/users/me", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			rec := httptest.NewRecorder()
+			sa.handler.ServeHTTP(rec, r)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				sa.handler.ServeHTTP(w, r)
+			}
+		})
+	}
+}
