@@ -155,6 +155,12 @@ func (m *Manager[U]) oauthSignIn(ctx context.Context, store OAuthStore[U], in *O
 
 	u, err = m.store.GetByEmail(ctx, in.AccountEmail)
 	if err == nil {
+		// A concurrent sign-up of this very account may have created the
+		// user and its account between the two lookups: look again before
+		// treating the address as someone else's.
+		if linked, acc, err := store.GetByOAuthAccount(ctx, in.OAuthName, in.AccountID); err == nil {
+			return linked, m.refreshAccount(ctx, store, acc, in)
+		}
 		b := u.UserBase()
 		if !in.AssociateByEmail || !in.EmailVerified || !b.IsVerified {
 			m.log.LogAttrs(ctx, slog.LevelInfo, "oauth sign-in refused: e-mail belongs to a user",
