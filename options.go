@@ -62,7 +62,8 @@ type Options[U user.Model] struct {
 	Logger *slog.Logger
 
 	// Rand is the source of randomness for ids and tokens. Nil means
-	// crypto/rand.
+	// crypto/rand. Requests read it concurrently, so it must be safe for
+	// concurrent use, as crypto/rand.Reader is.
 	Rand io.Reader
 
 	// ResetPasswordTokenSecret signs password-reset tokens; nil means

@@ -29,7 +29,8 @@ type ManagerOptions[U Model] struct {
 	// Logger receives security events (failed logins, password changes) and
 	// hook failures. Nil means slog.Default().
 	Logger *slog.Logger
-	// Rand is the source of new user ids. Nil means crypto/rand.
+	// Rand is the source of new user ids. Nil means crypto/rand. It must be
+	// safe for concurrent use.
 	Rand io.Reader
 	// ResetTokens signs and checks password-reset tokens. Its Audience
 	// defaults to auth.ResetPasswordAudience and its Lifetime to an hour;
