@@ -19,6 +19,7 @@ type DB struct {
 	owned   bool // Close closes sql: Open opened it
 	q       queries
 	stmts   statements
+	fast    *fastReads // SQLite files opened by Open: lookups through the driver
 }
 
 // Open opens the database named by dsn with the database/sql driver
@@ -69,6 +70,12 @@ func Open(ctx context.Context, driverName, dsn string) (*DB, error) {
 		return nil, err
 	}
 	db.owned = true
+	if dialect == SQLite && !memory {
+		if db.fast, err = newFastReads(ctx, sqlDB, PoolSize()/2); err != nil {
+			_ = db.Close()
+			return nil, storeError(ctx, "prepare readers", err)
+		}
+	}
 	return db, nil
 }
 
@@ -126,7 +133,11 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Close releases the prepared statements and, if Open opened the database,
 // closes it. The stores on db must not be used afterwards.
 func (db *DB) Close() error {
-	err := db.stmts.close()
+	var err error
+	if db.fast != nil {
+		err = db.fast.close()
+	}
+	err = errors.Join(err, db.stmts.close())
 	if db.owned {
 		err = errors.Join(err, db.sql.Close())
 	}
