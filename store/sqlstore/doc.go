@@ -101,10 +101,5 @@
 // connection so that every query sees the same database. Writes that read
 // first (Update, Migrate) take the write lock up front with BEGIN IMMEDIATE,
 // which SQLite's busy timeout can wait for; a read lock upgraded later could
-// fail with SQLITE_BUSY at once. For a SQLite file, Open also sets a few
-// connections aside on which Get and GetByEmail, the lookups of every
-// authenticated request, run through the driver directly, with statements
-// prepared once (database/sql's own per-query work costs about as much as
-// SQLite's for such a lookup); a database wrapped with New uses database/sql
-// throughout.
+// fail with SQLITE_BUSY at once.
 package sqlstore

@@ -19,7 +19,6 @@ type DB struct {
 	owned   bool // Close closes sql: Open opened it
 	q       queries
 	stmts   statements
-	fast    *fastReads // SQLite files opened by Open: lookups through the driver
 }
 
 // Open opens the database named by dsn with the database/sql driver
@@ -70,12 +69,6 @@ func Open(ctx context.Context, driverName, dsn string) (*DB, error) {
 		return nil, err
 	}
 	db.owned = true
-	if dialect == SQLite && !memory {
-		if db.fast, err = newFastReads(ctx, sqlDB, PoolSize()/2); err != nil {
-			_ = db.Close()
-			return nil, storeError(ctx, "prepare readers", err)
-		}
-	}
 	return db, nil
 }
 
@@ -133,11 +126,7 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Close releases the prepared statements and, if Open opened the database,
 // closes it. The stores on db must not be used afterwards.
 func (db *DB) Close() error {
-	var err error
-	if db.fast != nil {
-		err = db.fast.close()
-	}
-	err = errors.Join(err, db.stmts.close())
+	err := db.stmts.close()
 	if db.owned {
 		err = errors.Join(err, db.sql.Close())
 	}

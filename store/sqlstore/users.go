@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -31,11 +30,6 @@ func UsersOf[U user.Model](db *DB) *UserStore[U] {
 
 // Get returns the user with the given id, or user.ErrNotFound.
 func (s *UserStore[U]) Get(ctx context.Context, id uuid.UUID) (U, error) {
-	if s.db.fast != nil {
-		if u, err, ok := s.getFast(ctx, "get user", lookupByID, id.String()); ok {
-			return u, err
-		}
-	}
 	stmt := s.db.stmts.getBaseByID
 	if s.ownFields {
 		stmt = s.db.stmts.getByID
@@ -47,87 +41,11 @@ func (s *UserStore[U]) Get(ctx context.Context, id uuid.UUID) (U, error) {
 // email, or user.ErrNotFound. It is one lookup in the unique email_key
 // index.
 func (s *UserStore[U]) GetByEmail(ctx context.Context, email string) (U, error) {
-	if s.db.fast != nil {
-		if u, err, ok := s.getFast(ctx, "get user by e-mail", lookupByEmailKey, user.EmailKey(email)); ok {
-			return u, err
-		}
-	}
 	stmt := s.db.stmts.getBaseByEmail
 	if s.ownFields {
 		stmt = s.db.stmts.getByEmail
 	}
 	return s.getOne(ctx, "get user by e-mail", stmt, user.EmailKey(email))
-}
-
-// getFast runs a lookup on a reader of the database's fast path (SQLite
-// files; see fastReads); ok is false when none was free.
-func (s *UserStore[U]) getFast(ctx context.Context, op string, kind lookupKind, arg string) (u U, err error, ok bool) {
-	var zero U
-	if err := ctx.Err(); err != nil {
-		return zero, storeError(ctx, op, err), true
-	}
-	row, found, ok, err := s.db.fast.get(kind, s.ownFields, arg)
-	if !ok {
-		return zero, nil, false
-	}
-	if err != nil {
-		return zero, storeError(ctx, op, err), true
-	}
-	if !found {
-		return zero, user.ErrNotFound, true
-	}
-	if u, err = s.fromRow(&row); err != nil {
-		return zero, storeError(ctx, op, err), true
-	}
-	return u, nil, true
-}
-
-// fromRow makes a user of the driver's values of baseColumns (and extra,
-// for a type with fields of its own), as scan does from *sql.Rows.
-func (s *UserStore[U]) fromRow(row *[8]driver.Value) (U, error) {
-	var zero U
-	u := user.New[U]()
-	b := u.UserBase()
-	id, err := uuid.Parse(textOf(row[0]))
-	if err != nil {
-		return zero, fmt.Errorf("id column: %w", err)
-	}
-	b.ID = id
-	b.Email = textOf(row[1])
-	b.HashedPassword = textOf(row[2])
-	b.IsActive, b.IsSuperuser, b.IsVerified = intOf(row[3]) != 0, intOf(row[4]) != 0, intOf(row[5]) != 0
-	b.TokenEpoch = intOf(row[6])
-	if s.ownFields {
-		base := *b
-		if err := decodeExtra([]byte(textOf(row[7])), u); err != nil {
-			return zero, fmt.Errorf("user %s: extra column: %w", base.ID, err)
-		}
-		*b = base
-	}
-	return u, nil
-}
-
-// textOf and intOf read a driver value of a TEXT or INTEGER column.
-func textOf(v driver.Value) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case []byte:
-		return string(v)
-	}
-	return ""
-}
-
-func intOf(v driver.Value) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case bool:
-		if v {
-			return 1
-		}
-	}
-	return 0
 }
 
 func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, arg any) (U, error) {
