@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -61,7 +59,7 @@ func kinds() []kind {
 			return parts{db.Users(), backend.NewDatabase(backend.DatabaseConfig{Store: db.AccessTokens(), Lifetime: time.Hour, Now: now}), db.RefreshTokens()}
 		}},
 		{"database-postgres", true, func(t testing.TB, now func() time.Time) parts {
-			db := openSQL(t, "pgx", postgresSchema(t))
+			db := openSQL(t, "pgx", testenv.PostgresSchema(t, "usersauth"))
 			return parts{db.Users(), backend.NewDatabase(backend.DatabaseConfig{Store: db.AccessTokens(), Lifetime: time.Hour, Now: now}), db.RefreshTokens()}
 		}},
 		{"redis", true, func(t testing.TB, now func() time.Time) parts {
@@ -82,38 +80,6 @@ func openSQL(t testing.TB, driver, dsn string) *sqlstore.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-// postgresSchema creates a schema of the test's own in the test database,
-// dropped at the end, and returns a DSN whose search_path is that schema.
-// It skips without PostgreSQL (fails in CI).
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := testenv.Postgres(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "usersauth_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + name); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + name + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // testRedis connects to the test Redis and returns a key prefix of the

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -33,42 +31,12 @@ type database struct {
 func databases() []database {
 	return []database{
 		{"sqlite", sqliteFile},
-		{"postgres", postgresSchema},
+		{"postgres", func(t testing.TB) string { return testenv.PostgresSchema(t, "cli") }},
 	}
 }
 
 func sqliteFile(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "users.db")
-}
-
-// postgresSchema creates a schema of its own for the test, dropped at the
-// end, and returns a URL whose search_path is that schema, as
-// store/sqlstore's tests do, so tests do not see each other's tables.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := testenv.Postgres(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	name := "cli_" + randomHex(t, 8)
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+name); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+name+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s is not a URL: %v", testenv.PostgresVar, err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func randomHex(t testing.TB, n int) string {

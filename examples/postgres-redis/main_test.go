@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -22,43 +19,16 @@ import (
 
 const testSecret = "postgres-redis-example-test-secret-0123456789"
 
-func randomHex(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
-
 // sharedConfig is the configuration every instance of one test shares: a
 // PostgreSQL schema and a Redis key prefix of the test's own, removed at the
 // end. It skips without PostgreSQL or Redis (fails in CI).
 func sharedConfig(t *testing.T) config {
 	t.Helper()
-	base := testenv.Postgres(t)
+	postgres := testenv.PostgresSchema(t, "example")
 	redisAddr := testenv.Redis(t)
 	ctx := context.Background()
 
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := "example_" + randomHex(t)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-
-	prefix := "usersauth_example:" + randomHex(t) + ":"
+	prefix := "usersauth_example:" + testenv.RandomHex(t, 8) + ":"
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
 	t.Cleanup(func() {
 		defer rdb.Close()
@@ -71,7 +41,7 @@ func sharedConfig(t *testing.T) config {
 			rdb.Del(ctx, keys...)
 		}
 	})
-	return config{addr: "127.0.0.1:0", postgres: u.String(), redis: redisAddr, redisPrefix: prefix, secret: testSecret}
+	return config{addr: "127.0.0.1:0", postgres: postgres, redis: redisAddr, redisPrefix: prefix, secret: testSecret}
 }
 
 // startInstance runs one instance on a free port of 127.0.0.1 until the

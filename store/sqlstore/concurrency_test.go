@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/internal/testenv"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 )
@@ -112,7 +113,7 @@ func TestConcurrentMigrate(t *testing.T) {
 		dsn    func(t *testing.T) string
 	}{
 		{"sqlite-file", "sqlite", func(t *testing.T) string { return t.TempDir() + "/users.db" }},
-		{"postgres", "pgx", func(t *testing.T) string { return postgresSchema(t) }},
+		{"postgres", "pgx", func(t *testing.T) string { return testenv.PostgresSchema(t, "sqlstore") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

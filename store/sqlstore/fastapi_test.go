@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/internal/testenv"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 )
@@ -36,7 +37,7 @@ func newFastAPIDatabase(t *testing.T, dialect sqlstore.Dialect) *fastAPIDatabase
 	case sqlstore.SQLite:
 		f.dsn = filepath.Join(t.TempDir(), "fastapi.db")
 	case sqlstore.Postgres:
-		f.dsn = postgresSchema(t)
+		f.dsn = testenv.PostgresSchema(t, "sqlstore")
 		fixture = "testdata/fastapi_users_postgres.sql"
 	}
 	ddl, err := os.ReadFile(fixture)

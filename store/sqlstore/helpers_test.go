@@ -3,9 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"net/url"
 	"path/filepath"
 	"testing"
 
@@ -44,7 +42,7 @@ func openSQLiteMemory(t testing.TB) *sqlstore.DB {
 
 func openPostgres(t testing.TB) *sqlstore.DB {
 	t.Helper()
-	return mustOpen(t, "pgx", postgresSchema(t))
+	return mustOpen(t, "pgx", testenv.PostgresSchema(t, "sqlstore"))
 }
 
 func mustOpen(t testing.TB, driver, dsn string) *sqlstore.DB {
@@ -59,37 +57,6 @@ func mustOpen(t testing.TB, driver, dsn string) *sqlstore.DB {
 		}
 	})
 	return db
-}
-
-// postgresSchema creates a schema of its own for the test, dropped at the
-// end, and returns a DSN whose search_path is that schema, so tests run in
-// parallel without seeing each other's tables.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := testenv.Postgres(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	name := "sqlstore_" + randomHex(t, 8)
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+name); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+name+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s is not a URL: %v", testenv.PostgresVar, err)
-	}
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func randomHex(t testing.TB, n int) string {

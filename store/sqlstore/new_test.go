@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/usersauth/usersauth/internal/testenv"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 )
@@ -116,7 +117,7 @@ func TestOpenURL(t *testing.T) {
 	}{
 		{"SQLite path", func(t *testing.T) string { return filepath.Join(t.TempDir(), "cli.db") }, sqlstore.SQLite},
 		{"SQLite URI", func(t *testing.T) string { return "file:" + filepath.Join(t.TempDir(), "cli.db") }, sqlstore.SQLite},
-		{"PostgreSQL URL", func(t *testing.T) string { return postgresSchema(t) }, sqlstore.Postgres},
+		{"PostgreSQL URL", func(t *testing.T) string { return testenv.PostgresSchema(t, "sqlstore") }, sqlstore.Postgres},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := sqlstore.OpenURL(ctx, tc.url(t))
