@@ -25,15 +25,14 @@ import (
 	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/store/memory"
+	"github.com/usersauth/usersauth/store/sqlite"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
-
-	_ "modernc.org/sqlite"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8089", "address to listen on")
-	kind := flag.String("store", "memory", "user store: memory, or sqlite (a file in a temporary directory, read on every request)")
+	kind := flag.String("store", "memory", "user store: memory; sqlite (a file in a temporary directory, read on every request through package store/sqlite); or sqlstore (the same, read through database/sql)")
 	pprofAddr := flag.String("pprof", "", "if set, serve net/http/pprof on this address (e.g. 127.0.0.1:6060) to profile under load")
 	flag.Parse()
 	if *pprofAddr != "" {
@@ -48,12 +47,18 @@ func openStore(ctx context.Context, kind string) (user.Store[*user.User], func()
 	switch kind {
 	case "memory":
 		return memory.New[*user.User](), func() {}, nil
-	case "sqlite":
+	case "sqlite", "sqlstore":
 		dir, err := os.MkdirTemp("", "usersauth-load")
 		if err != nil {
 			return nil, nil, err
 		}
-		db, err := sqlstore.Open(ctx, "sqlite", filepath.Join(dir, "users.db"))
+		file := filepath.Join(dir, "users.db")
+		var db *sqlstore.DB
+		if kind == "sqlite" {
+			db, err = sqlite.Open(ctx, file)
+		} else {
+			db, err = sqlstore.Open(ctx, "sqlite", file)
+		}
 		if err != nil {
 			return nil, nil, err
 		}

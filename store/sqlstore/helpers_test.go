@@ -11,6 +11,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/usersauth/usersauth/internal/testenv"
+	"github.com/usersauth/usersauth/store/sqlite"
 	"github.com/usersauth/usersauth/store/sqlstore"
 )
 
@@ -25,6 +26,7 @@ type backend struct {
 func backends() []backend {
 	return []backend{
 		{"sqlite-file", openSQLiteFile},
+		{"sqlite-direct", openSQLiteDirect},
 		{"sqlite-memory", openSQLiteMemory},
 		{"postgres", openPostgres},
 	}
@@ -33,6 +35,22 @@ func backends() []backend {
 func openSQLiteFile(t testing.TB) *sqlstore.DB {
 	t.Helper()
 	return mustOpen(t, "sqlite", filepath.Join(t.TempDir(), "users.db"))
+}
+
+// openSQLiteDirect opens a SQLite file through package store/sqlite, whose
+// user lookups bypass database/sql.
+func openSQLiteDirect(t testing.TB) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "users.db"))
+	if err != nil {
+		t.Fatalf("sqlite.Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
 }
 
 func openSQLiteMemory(t testing.TB) *sqlstore.DB {

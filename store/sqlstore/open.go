@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/usersauth/usersauth/store/internal/rowread"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -19,6 +20,9 @@ type DB struct {
 	owned   bool // Close closes sql: Open opened it
 	q       queries
 	stmts   statements
+	// reader, if set (package store/sqlite), reads users directly from
+	// SQLite; the statements remain for what it cannot read.
+	reader rowread.Reader
 }
 
 // Open opens the database named by dsn with the database/sql driver
@@ -126,7 +130,11 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Close releases the prepared statements and, if Open opened the database,
 // closes it. The stores on db must not be used afterwards.
 func (db *DB) Close() error {
-	err := db.stmts.close()
+	var err error
+	if db.reader != nil {
+		err = db.reader.Close()
+	}
+	err = errors.Join(err, db.stmts.close())
 	if db.owned {
 		err = errors.Join(err, db.sql.Close())
 	}

@@ -3,10 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/store/internal/rowread"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -30,26 +32,43 @@ func UsersOf[U user.Model](db *DB) *UserStore[U] {
 
 // Get returns the user with the given id, or user.ErrNotFound.
 func (s *UserStore[U]) Get(ctx context.Context, id uuid.UUID) (U, error) {
-	stmt := s.db.stmts.getBaseByID
+	stmt, query := s.db.stmts.getBaseByID, s.db.q.getBaseByID
 	if s.ownFields {
-		stmt = s.db.stmts.getByID
+		stmt, query = s.db.stmts.getByID, s.db.q.getByID
 	}
-	return s.getOne(ctx, "get user", stmt, id.String())
+	return s.getOne(ctx, "get user", stmt, query, id.String())
 }
 
 // GetByEmail returns the user whose address has the same user.EmailKey as
 // email, or user.ErrNotFound. It is one lookup in the unique email_key
 // index.
 func (s *UserStore[U]) GetByEmail(ctx context.Context, email string) (U, error) {
-	stmt := s.db.stmts.getBaseByEmail
+	stmt, query := s.db.stmts.getBaseByEmail, s.db.q.getBaseByEmail
 	if s.ownFields {
-		stmt = s.db.stmts.getByEmail
+		stmt, query = s.db.stmts.getByEmail, s.db.q.getByEmail
 	}
-	return s.getOne(ctx, "get user by e-mail", stmt, user.EmailKey(email))
+	return s.getOne(ctx, "get user by e-mail", stmt, query, user.EmailKey(email))
 }
 
-func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, arg any) (U, error) {
+// getOne reads the user the single-row query (prepared as stmt) finds for
+// arg: through the direct reader if the DB has one and it can answer, else
+// through database/sql.
+func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, query, arg string) (U, error) {
 	var zero U
+	if r := s.db.reader; r != nil {
+		if err := ctx.Err(); err != nil {
+			return zero, storeError(ctx, op, err)
+		}
+		u, found, err := s.readDirect(ctx, r, query, arg)
+		switch {
+		case err == nil && found:
+			return u, nil
+		case err == nil:
+			return zero, user.ErrNotFound
+		case !errors.Is(err, rowread.ErrFallback):
+			return zero, storeError(ctx, op, err)
+		}
+	}
 	qctx := ctx
 	if s.db.dialect == SQLite {
 		// modernc's driver watches a cancellable context with a goroutine
