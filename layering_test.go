@@ -27,6 +27,9 @@ func TestLayering(t *testing.T) {
 		{mod + "/backend", append([]string{mod + "/store"}, drivers...)},
 		{mod + "/store/memory", append([]string{"net/http", mod + "/backend"}, drivers...)},
 		{mod + "/store/sqlstore", append([]string{"net/http", mod + "/backend"}, drivers...)},
+		{mod + "/store/internal/rowread", append([]string{"net/http", mod + "/user", mod + "/backend"}, drivers...)},
+		// The SQLite store links SQLite, and only SQLite.
+		{mod + "/store/sqlite", []string{"net/http", mod + "/backend", "github.com/jackc/pgx", "github.com/redis/go-redis"}},
 		{mod + "/backend/redistoken", []string{mod + "/store", "modernc.org/sqlite", "github.com/jackc/pgx"}},
 		{mod + "/oauth", append([]string{mod + "/store"}, drivers...)},
 	}

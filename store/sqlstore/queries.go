@@ -101,9 +101,10 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB, q *queries) error 
 func (s *statements) close() error {
 	var err error
 	for _, stmt := range s.all() {
+		// A closed *sql.Stmt stays in place: a use after Close gets its
+		// error rather than a nil pointer.
 		if *stmt != nil {
 			err = errors.Join(err, (*stmt).Close())
-			*stmt = nil
 		}
 	}
 	return err
