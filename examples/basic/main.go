@@ -43,11 +43,11 @@ import (
 
 	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/store/sqlite"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, for a postgres:// -db
-	_ "modernc.org/sqlite"             // the embedded default
 )
 
 // config is what the command line and the environment decide.
@@ -88,6 +88,17 @@ func main() {
 	}
 }
 
+// openDB opens the -db database: a SQLite file through package
+// store/sqlite, whose user lookups (one per authenticated request) skip
+// database/sql; a PostgreSQL URL, or a SQLite URI with parameters, through
+// sqlstore.
+func openDB(ctx context.Context, name string) (*sqlstore.DB, error) {
+	if isURL(name) || strings.HasPrefix(name, "file:") || strings.Contains(name, "?") {
+		return sqlstore.OpenURL(ctx, name)
+	}
+	return sqlite.Open(ctx, name)
+}
+
 func isURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
@@ -106,7 +117,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlstore.OpenURL(ctx, cfg.db)
+	db, err := openDB(ctx, cfg.db)
 	if err != nil {
 		return nil, err
 	}

@@ -25,10 +25,9 @@ import (
 
 	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/store/sqlite"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
-
-	_ "modernc.org/sqlite"
 )
 
 // Member is the host's user type: user.Base plus its own fields.
@@ -88,7 +87,7 @@ func run(ctx context.Context, addr, dsn string, log *slog.Logger, listening func
 		secret = []byte(hex.EncodeToString(raw))
 		log.Warn("USERSAUTH_SECRET is not set: using a random secret; tokens end with the process")
 	}
-	db, err := sqlstore.Open(ctx, "sqlite", dsn)
+	db, err := sqlite.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}

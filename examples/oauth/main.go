@@ -36,10 +36,8 @@ import (
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/oauth"
 	"github.com/usersauth/usersauth/oauth/devprovider"
-	"github.com/usersauth/usersauth/store/sqlstore"
+	"github.com/usersauth/usersauth/store/sqlite"
 	"github.com/usersauth/usersauth/user"
-
-	_ "modernc.org/sqlite"
 )
 
 func main() {
@@ -79,7 +77,7 @@ func run(ctx context.Context, addr string, log *slog.Logger, listening func(base
 		return err
 	}
 	defer os.RemoveAll(dir)
-	db, err := sqlstore.Open(ctx, "sqlite", filepath.Join(dir, "users.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "users.db"))
 	if err != nil {
 		return err
 	}
