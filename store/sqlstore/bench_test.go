@@ -36,13 +36,40 @@ func BenchmarkGetByEmail(b *testing.B) {
 	})
 }
 
+// BenchmarkGetByIDParallel looks users up from every core at once, as
+// concurrent requests do: the database/sql pool and SQLite's locks are
+// shared.
+func BenchmarkGetByIDParallel(b *testing.B) {
+	for _, be := range []backend{{"sqlite", openSQLiteFile}, {"sqlite-direct", openSQLiteDirect}} {
+		b.Run(be.name, func(b *testing.B) {
+			const n = 1_000
+			db := be.open(b)
+			users := seedUsers(b, db, n)
+			s := db.Users()
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					seeded := users[(i*7919)%n]
+					if u, err := s.Get(ctx, seeded.id); err != nil || u.ID != seeded.id {
+						b.Errorf("Get = %v, %v", u, err)
+						return
+					}
+					i++
+				}
+			})
+		})
+	}
+}
+
 type seededUser struct {
 	id    uuid.UUID
 	email string
 }
 
 func benchmarkLookup(b *testing.B, lookup func(context.Context, *sqlstore.UserStore[*user.User], seededUser) error) {
-	for _, be := range []backend{{"sqlite", openSQLiteFile}, {"postgres", openPostgres}} {
+	for _, be := range []backend{{"sqlite", openSQLiteFile}, {"sqlite-direct", openSQLiteDirect}, {"postgres", openPostgres}} {
 		b.Run(be.name, func(b *testing.B) {
 			for _, n := range benchSizes {
 				b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
