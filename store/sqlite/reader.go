@@ -45,35 +45,44 @@ func (r *reader) warm() error {
 	c := <-r.slots
 	var err error
 	if c == nil {
-		c, err = openConn(r.path)
+		if c, err = openConn(r.path); err == nil {
+			c.pool = r.slots
+		}
 	}
 	r.slots <- c
 	return err
 }
 
-// QueryRow implements rowread.Reader.
-func (r *reader) QueryRow(ctx context.Context, query, arg string, scan func(rowread.Row) error) (bool, error) {
+// QueryRow implements rowread.Reader. A row holds its connection until
+// its Close.
+func (r *reader) QueryRow(ctx context.Context, query, arg string) (rowread.Row, error) {
 	var c *conn
 	select {
 	case <-r.closed:
-		return false, rowread.ErrFallback
+		return nil, rowread.ErrFallback
 	default:
 	}
 	select {
 	case c = <-r.slots:
 	case <-r.closed:
-		return false, rowread.ErrFallback
+		return nil, rowread.ErrFallback
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return nil, ctx.Err()
 	}
-	defer func() { r.slots <- c }()
 	if c == nil {
 		var err error
 		if c, err = openConn(r.path); err != nil {
-			return false, rowread.ErrFallback
+			r.slots <- nil
+			return nil, rowread.ErrFallback
 		}
+		c.pool = r.slots
 	}
-	return c.queryRow(query, arg, scan)
+	found, err := c.queryRow(query, arg)
+	if err != nil || !found {
+		r.slots <- c
+		return nil, err
+	}
+	return c, nil
 }
 
 // Close implements rowread.Reader. It waits for queries in flight.
@@ -100,7 +109,8 @@ type conn struct {
 	stmts  map[string]uintptr // sqlite3_stmt* by query text, prepared once
 	arg    uintptr            // the bound argument's bytes
 	argCap int
-	cur    uintptr // the statement whose row is current, for Row
+	cur    uintptr    // the statement whose row is current, for Row
+	pool   chan *conn // where Close puts c back
 }
 
 var _ rowread.Row = (*conn)(nil)
@@ -206,8 +216,10 @@ func (c *conn) bindArg(stmt uintptr, arg string) error {
 	return nil
 }
 
-// queryRow runs query with arg on c. See rowread.Reader.QueryRow.
-func (c *conn) queryRow(query, arg string, scan func(rowread.Row) error) (bool, error) {
+// queryRow runs query with arg on c and reports whether it found a row,
+// which is then c's current row until Close. Without one, the statement is
+// reset, ending the read transaction step began.
+func (c *conn) queryRow(query, arg string) (bool, error) {
 	stmt, err := c.prepare(query)
 	if err != nil {
 		return false, rowread.ErrFallback
@@ -215,18 +227,24 @@ func (c *conn) queryRow(query, arg string, scan func(rowread.Row) error) (bool, 
 	if err := c.bindArg(stmt, arg); err != nil {
 		return false, rowread.ErrFallback
 	}
-	// Reset ends the statement, and with it the read transaction step began.
-	defer lib.Xsqlite3_reset(c.tls, stmt)
 	switch lib.Xsqlite3_step(c.tls, stmt) {
 	case lib.SQLITE_ROW:
 		c.cur = stmt
-		err := scan(c)
-		c.cur = 0
-		return true, err
+		return true, nil
 	case lib.SQLITE_DONE:
+		lib.Xsqlite3_reset(c.tls, stmt)
 		return false, nil
 	}
+	lib.Xsqlite3_reset(c.tls, stmt)
 	return false, rowread.ErrFallback
+}
+
+// Close implements rowread.Row: it resets the current statement, ending its
+// read transaction, and gives c back to the pool.
+func (c *conn) Close() {
+	lib.Xsqlite3_reset(c.tls, c.cur)
+	c.cur = 0
+	c.pool <- c
 }
 
 // Kind implements rowread.Row.

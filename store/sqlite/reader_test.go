@@ -31,28 +31,28 @@ func newFile(t *testing.T) string {
 func TestReaderColumns(t *testing.T) {
 	r := newReader(newFile(t), 2)
 	defer r.Close()
+	ctx := context.Background()
 	type col struct {
 		kind  rowread.Kind
 		n     int64
 		bytes string
 	}
-	var got []col
-	found, err := r.QueryRow(context.Background(), `SELECT k, n, r, b, z FROM t WHERE k = $1`, "a", func(row rowread.Row) error {
-		for i := range 5 {
-			c := col{kind: row.Kind(i)}
-			switch c.kind {
-			case rowread.Integer:
-				c.n = row.Int(i)
-			case rowread.Text, rowread.Blob:
-				c.bytes = string(row.Bytes(i))
-			}
-			got = append(got, c)
-		}
-		return nil
-	})
-	if err != nil || !found {
-		t.Fatalf("QueryRow = %v, %v", found, err)
+	row, err := r.QueryRow(ctx, `SELECT k, n, r, b, z FROM t WHERE k = $1`, "a")
+	if err != nil || row == nil {
+		t.Fatalf("QueryRow = %v, %v", row, err)
 	}
+	var got []col
+	for i := range 5 {
+		c := col{kind: row.Kind(i)}
+		switch c.kind {
+		case rowread.Integer:
+			c.n = row.Int(i)
+		case rowread.Text, rowread.Blob:
+			c.bytes = string(row.Bytes(i))
+		}
+		got = append(got, c)
+	}
+	row.Close()
 	want := []col{{rowread.Text, 0, "a"}, {rowread.Integer, -7, ""}, {rowread.Float, 0, ""}, {rowread.Blob, 0, "\x00\xff\x00"}, {rowread.Null, 0, ""}}
 	for i := range want {
 		if got[i] != want[i] {
@@ -61,24 +61,23 @@ func TestReaderColumns(t *testing.T) {
 	}
 
 	// Empty values.
-	found, err = r.QueryRow(context.Background(), `SELECT b, z FROM t WHERE k = $1`, "empty", func(row rowread.Row) error {
-		if row.Kind(0) != rowread.Blob || len(row.Bytes(0)) != 0 || row.Kind(1) != rowread.Text || len(row.Bytes(1)) != 0 {
-			t.Errorf("empty blob and text: kinds %v %v, %q %q", row.Kind(0), row.Kind(1), row.Bytes(0), row.Bytes(1))
-		}
-		return nil
-	})
-	if err != nil || !found {
-		t.Fatalf("QueryRow(empty) = %v, %v", found, err)
+	row, err = r.QueryRow(ctx, `SELECT b, z FROM t WHERE k = $1`, "empty")
+	if err != nil || row == nil {
+		t.Fatalf("QueryRow(empty) = %v, %v", row, err)
 	}
+	if row.Kind(0) != rowread.Blob || len(row.Bytes(0)) != 0 || row.Kind(1) != rowread.Text || len(row.Bytes(1)) != 0 {
+		t.Errorf("empty blob and text: kinds %v %v, %q %q", row.Kind(0), row.Kind(1), row.Bytes(0), row.Bytes(1))
+	}
+	row.Close()
 
-	// No row; a long argument (the buffer grows); the scan function's error.
+	// No row, with a long argument (the buffer grows).
 	long := string(make([]byte, 5000))
-	if found, err := r.QueryRow(context.Background(), `SELECT k FROM t WHERE k = $1`, long, nil); found || err != nil {
-		t.Errorf("QueryRow(no row) = %v, %v", found, err)
+	if row, err := r.QueryRow(ctx, `SELECT k FROM t WHERE k = $1`, long); row != nil || err != nil {
+		t.Errorf("QueryRow(no row) = %v, %v", row, err)
 	}
-	boom := errors.New("boom")
-	if _, err := r.QueryRow(context.Background(), `SELECT k FROM t WHERE k = $1`, "a", func(rowread.Row) error { return boom }); err != boom {
-		t.Errorf("QueryRow(failing scan) = %v, want boom", err)
+	// Every connection went back to the pool.
+	if len(r.slots) != cap(r.slots) {
+		t.Errorf("%d of %d connections in the pool", len(r.slots), cap(r.slots))
 	}
 }
 
@@ -89,24 +88,26 @@ func TestReaderFallsBack(t *testing.T) {
 		`SELECT nope FROM t WHERE k = $1`,                                 // does not prepare
 		`SELECT abs(n * 0 - 9223372036854775807 - 1) FROM t WHERE k = $1`, // fails while stepping (integer overflow)
 	} {
-		if _, err := r.QueryRow(ctx, q, "a", func(rowread.Row) error { return nil }); !errors.Is(err, rowread.ErrFallback) {
-			t.Errorf("QueryRow(%s) = %v, want ErrFallback", q, err)
+		if row, err := r.QueryRow(ctx, q, "a"); row != nil || !errors.Is(err, rowread.ErrFallback) {
+			t.Errorf("QueryRow(%s) = %v, %v, want ErrFallback", q, row, err)
 		}
 	}
 	// The connection is still good.
-	if found, err := r.QueryRow(ctx, `SELECT k FROM t WHERE k = $1`, "a", func(rowread.Row) error { return nil }); !found || err != nil {
-		t.Errorf("QueryRow after failures = %v, %v", found, err)
+	row, err := r.QueryRow(ctx, `SELECT k FROM t WHERE k = $1`, "a")
+	if row == nil || err != nil {
+		t.Fatalf("QueryRow after failures = %v, %v", row, err)
 	}
+	row.Close()
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.QueryRow(ctx, `SELECT k FROM t WHERE k = $1`, "a", nil); !errors.Is(err, rowread.ErrFallback) {
+	if _, err := r.QueryRow(ctx, `SELECT k FROM t WHERE k = $1`, "a"); !errors.Is(err, rowread.ErrFallback) {
 		t.Errorf("QueryRow after Close = %v, want ErrFallback", err)
 	}
 	// A file that cannot be opened: the lookup falls back.
 	r = newReader(filepath.Join(t.TempDir(), "missing.db"), 1)
 	defer r.Close()
-	if _, err := r.QueryRow(ctx, `SELECT 1 WHERE $1`, "1", nil); !errors.Is(err, rowread.ErrFallback) {
+	if _, err := r.QueryRow(ctx, `SELECT 1 WHERE $1`, "1"); !errors.Is(err, rowread.ErrFallback) {
 		t.Errorf("QueryRow on a missing file = %v, want ErrFallback", err)
 	}
 	if err := r.warm(); err == nil {
@@ -127,29 +128,39 @@ func TestReaderIsReadOnly(t *testing.T) {
 	}
 }
 
-// TestReaderWaits: with every connection busy, a lookup waits for one, or
-// for its context to end, or for Close.
+// TestReaderWaits: with every connection busy (its row not closed yet), a
+// lookup waits for one, or for its context to end, or for Close; Close
+// waits for the row.
 func TestReaderWaits(t *testing.T) {
 	r := newReader(newFile(t), 1)
-	held := <-r.slots // the only connection
+	const q = `SELECT k FROM t WHERE k = $1`
+	held, err := r.QueryRow(context.Background(), q, "a")
+	if err != nil || held == nil {
+		t.Fatalf("QueryRow = %v, %v", held, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := r.QueryRow(ctx, `SELECT k FROM t WHERE k = $1`, "a", nil); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := r.QueryRow(ctx, q, "a"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("QueryRow with every connection busy = %v, want DeadlineExceeded", err)
 	}
 	done := make(chan error)
 	go func() {
-		_, err := r.QueryRow(context.Background(), `SELECT k FROM t WHERE k = $1`, "a", func(rowread.Row) error { return nil })
+		row, err := r.QueryRow(context.Background(), q, "a")
+		if row != nil {
+			row.Close()
+		}
 		done <- err
 	}()
 	time.Sleep(20 * time.Millisecond)
-	r.slots <- held
+	held.Close()
 	if err := <-done; err != nil {
 		t.Errorf("QueryRow once a connection is free = %v", err)
 	}
-	held = <-r.slots
+	if held, err = r.QueryRow(context.Background(), q, "a"); err != nil || held == nil {
+		t.Fatalf("QueryRow = %v, %v", held, err)
+	}
 	go func() {
-		_, err := r.QueryRow(context.Background(), `SELECT k FROM t WHERE k = $1`, "a", nil)
+		_, err := r.QueryRow(context.Background(), q, "a")
 		done <- err
 	}()
 	closed := make(chan error)
@@ -159,10 +170,13 @@ func TestReaderWaits(t *testing.T) {
 	}
 	select {
 	case <-closed:
-		t.Fatal("Close returned while a connection was out")
+		t.Fatal("Close returned while a row was open")
 	case <-time.After(20 * time.Millisecond):
 	}
-	r.slots <- held
+	if string(held.Bytes(0)) != "a" {
+		t.Errorf("row during Close = %q", held.Bytes(0))
+	}
+	held.Close()
 	if err := <-closed; err != nil {
 		t.Errorf("Close = %v", err)
 	}

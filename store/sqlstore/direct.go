@@ -32,16 +32,14 @@ func init() {
 // id that is not a UUID...) makes it return rowread.ErrFallback, so that
 // database/sql reads the row and gives its usual answer or error.
 func (s *UserStore[U]) readDirect(ctx context.Context, r rowread.Reader, query, arg string) (U, bool, error) {
-	var (
-		u       U
-		scanErr error
-	)
-	found, err := r.QueryRow(ctx, query, arg, func(row rowread.Row) error {
-		u, scanErr = s.scanDirect(row)
-		return scanErr
-	})
-	if err != nil || !found {
-		var zero U
+	var zero U
+	row, err := r.QueryRow(ctx, query, arg)
+	if err != nil || row == nil {
+		return zero, false, err
+	}
+	defer row.Close()
+	u, err := s.scanDirect(row)
+	if err != nil {
 		return zero, false, err
 	}
 	return u, true, nil

@@ -9,8 +9,8 @@ import (
 	"errors"
 )
 
-// ErrFallback is returned by a Reader, or by the scan function it calls,
-// when the row must be read through database/sql instead: the reader is
+// ErrFallback is returned by a Reader, or by the caller's decoding of a
+// Row, when the row must be read through database/sql instead: the reader is
 // closed or could not open a connection, the engine reported an error, or a
 // column holds a value the direct path does not decode. The regular path
 // then gives the answer, including any error, exactly as it would have
@@ -30,29 +30,29 @@ const (
 	Null    Kind = 5
 )
 
-// Row is the current row of a query, valid only during the scan function
-// the Reader calls with it.
+// Row is the row a query found. Its columns can be read until Close, which
+// the caller must call once it is done.
 type Row interface {
 	// Kind returns the storage class of column i (from 0).
 	Kind(i int) Kind
 	// Int returns column i as an integer; meaningful for Integer.
 	Int(i int) int64
 	// Bytes returns the contents of a Text or Blob column i, in memory the
-	// Row owns: it must not be kept or changed after the scan function
-	// returns.
+	// Row owns: it must not be kept or changed after Close.
 	Bytes(i int) []byte
+	// Close releases the row and the connection it was read on.
+	Close()
 }
 
 // Reader runs single-row queries of one text argument.
 type Reader interface {
-	// QueryRow runs query with arg bound to its one parameter. If it yields
-	// a row, QueryRow calls scan with it and returns true and scan's error;
-	// if it yields none, false and nil. It returns ErrFallback when the
-	// caller must use database/sql instead, and ctx's error if ctx ends
-	// while it waits for a connection.
-	QueryRow(ctx context.Context, query, arg string, scan func(Row) error) (bool, error)
-	// Close closes the reader's connections, waiting for queries in flight.
-	// Afterwards QueryRow returns ErrFallback.
+	// QueryRow runs query with arg bound to its one parameter and returns
+	// the first row it yields, or nil and nil if it yields none. It returns
+	// ErrFallback when the caller must use database/sql instead, and ctx's
+	// error if ctx ends while it waits for a connection.
+	QueryRow(ctx context.Context, query, arg string) (Row, error)
+	// Close closes the reader's connections, waiting for rows not closed
+	// yet. Afterwards QueryRow returns ErrFallback.
 	Close() error
 }
 
