@@ -24,7 +24,7 @@ import (
 // through sqlstore.Open, whose lookups go through database/sql: the second
 // handle is the reference the direct path is compared with, and another
 // writer, as the admin CLI or another instance is.
-func open(t *testing.T) (direct, plain *sqlstore.DB) {
+func open(t testing.TB) (direct, plain *sqlstore.DB) {
 	t.Helper()
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "users.db")
@@ -241,7 +241,6 @@ func compare[U user.Model](t *testing.T, what string, direct, plain *sqlstore.Us
 	} {
 		want, wantErr := lookup.get(plain)
 		got, gotErr := lookup.get(direct)
-		t.Logf("%s %s: error %v", what, lookup.name, wantErr)
 		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
 			t.Errorf("%s %s: error %v, database/sql gives %v", what, lookup.name, gotErr, wantErr)
 		}
