@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Load test: requests per second of an authenticated GET /users/me (bearer
-# JWT; memory store, or SQLite with STORE=sqlite) against a bare net/http
-# handler writing the same JSON, both served by one process and measured
-# alternately with wrk under the same settings. Prints each round and the
-# ratio of the totals.
+# JWT; memory store, or the user read from a SQLite file on every request
+# with STORE=sqlite, through package store/sqlite, or STORE=sqlstore, through
+# database/sql) against a bare net/http handler writing the same JSON, both
+# served by one process and measured alternately with wrk under the same
+# settings. Prints each round and the ratio of the totals.
 #
 #   scripts/load.sh [seconds per run, default 10] [rounds, default 3]
 #   STORE=sqlite scripts/load.sh

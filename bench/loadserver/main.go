@@ -1,6 +1,6 @@
 // Command loadserver serves, side by side in one process, an authenticated
-// GET /users/me through usersauth (over the memory store, or SQLite read on
-// every request with -store sqlite) and GET /bare, a bare net/http handler
+// GET /users/me through usersauth (over the memory store, or a SQLite file
+// read on every request with -store sqlite or -store sqlstore) and GET /bare, a bare net/http handler
 // writing the same JSON bytes, so that a load generator can compare the two
 // under identical conditions. scripts/load.sh drives it with wrk.
 //
