@@ -15,6 +15,7 @@ import (
 	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/store/sqlite"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 )
@@ -26,17 +27,35 @@ type server struct {
 	url string
 }
 
-func startServer(t *testing.T, dsn string) *server {
+func startServer(t *testing.T, dsn string, open opener) *server {
 	t.Helper()
-	return startServerWith(t, dsn, func(db *sqlstore.DB, secret []byte) []backend.Backend {
+	return startServerWith(t, dsn, open, func(db *sqlstore.DB, secret []byte) []backend.Backend {
 		return []backend.Backend{{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, time.Hour)}}
 	})
 }
 
-// startServerWith starts a server whose backends backends makes.
-func startServerWith(t *testing.T, dsn string, backends func(db *sqlstore.DB, secret []byte) []backend.Backend) *server {
+// opener is how a server opens its database.
+type opener struct {
+	name string
+	open func(ctx context.Context, dsn string) (*sqlstore.DB, error)
+}
+
+// openers are the ways a server opens d's database: through sqlstore, and
+// for SQLite also through store/sqlite, whose lookups skip database/sql (as
+// examples/basic does).
+func openers(d database) []opener {
+	o := []opener{{"sqlstore", sqlstore.OpenURL}}
+	if d.name == "sqlite" {
+		o = append(o, opener{"store-sqlite", sqlite.Open})
+	}
+	return o
+}
+
+// startServerWith starts a server on the database opened by open, whose
+// backends backends makes.
+func startServerWith(t *testing.T, dsn string, open opener, backends func(db *sqlstore.DB, secret []byte) []backend.Backend) *server {
 	t.Helper()
-	db, err := sqlstore.OpenURL(context.Background(), dsn)
+	db, err := open.open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,39 +164,45 @@ func (s *server) loginAt(backendName, email, password string) string {
 // server's very next request, as the server reads the user on each one.
 func TestSafeWhileServerRuns(t *testing.T) {
 	for _, d := range databases() {
-		t.Run(d.name, func(t *testing.T) {
-			c := newCLI(t, d)
-			c.mustRun(nil, "migrate")
-			srv := startServer(t, c.db)
-
-			id := srv.register("alice@example.com", "alice's password")
-			alice := srv.login("alice@example.com", "alice's password")
-			srv.expect("GET", "/users/me", alice, http.StatusOK)
-			srv.expect("GET", "/users/"+id, alice, http.StatusForbidden)
-
-			c.mustRun(nil, "promote", "Alice@Example.com")
-			srv.expect("GET", "/users/"+id, alice, http.StatusOK)
-
-			c.mustRun(nil, "demote", "alice@example.com")
-			srv.expect("GET", "/users/"+id, alice, http.StatusForbidden)
-
-			c.mustRun(nil, "deactivate", "alice@example.com")
-			srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
-
-			c.mustRun(nil, "activate", "alice@example.com")
-			srv.expect("GET", "/users/me", alice, http.StatusOK)
-
-			// A superuser the command line created logs in on the server,
-			// its argon2id hash made with the library's defaults.
-			c.mustRun(strings.NewReader("root's password\n"), "create-superuser", "root@example.com")
-			root := srv.login("root@example.com", "root's password")
-			srv.expect("GET", "/users/"+id, root, http.StatusOK)
-
-			c.mustRun(nil, "delete", "--yes", "alice@example.com")
-			srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
-			srv.expect("GET", "/users/"+id, root, http.StatusNotFound)
-		})
+		for _, o := range openers(d) {
+			t.Run(d.name+"/"+o.name, func(t *testing.T) {
+				testSafeWhileServerRuns(t, d, o)
+			})
+		}
 	}
+}
+
+func testSafeWhileServerRuns(t *testing.T, d database, o opener) {
+	c := newCLI(t, d)
+	c.mustRun(nil, "migrate")
+	srv := startServer(t, c.db, o)
+
+	id := srv.register("alice@example.com", "alice's password")
+	alice := srv.login("alice@example.com", "alice's password")
+	srv.expect("GET", "/users/me", alice, http.StatusOK)
+	srv.expect("GET", "/users/"+id, alice, http.StatusForbidden)
+
+	c.mustRun(nil, "promote", "Alice@Example.com")
+	srv.expect("GET", "/users/"+id, alice, http.StatusOK)
+
+	c.mustRun(nil, "demote", "alice@example.com")
+	srv.expect("GET", "/users/"+id, alice, http.StatusForbidden)
+
+	c.mustRun(nil, "deactivate", "alice@example.com")
+	srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
+
+	c.mustRun(nil, "activate", "alice@example.com")
+	srv.expect("GET", "/users/me", alice, http.StatusOK)
+
+	// A superuser the command line created logs in on the server,
+	// its argon2id hash made with the library's defaults.
+	c.mustRun(strings.NewReader("root's password\n"), "create-superuser", "root@example.com")
+	root := srv.login("root@example.com", "root's password")
+	srv.expect("GET", "/users/"+id, root, http.StatusOK)
+
+	c.mustRun(nil, "delete", "--yes", "alice@example.com")
+	srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
+	srv.expect("GET", "/users/"+id, root, http.StatusNotFound)
 }
 
 // TestDeactivateEndsSessions: deactivating from the command line ends the
@@ -186,27 +211,33 @@ func TestSafeWhileServerRuns(t *testing.T) {
 // issued before.
 func TestDeactivateEndsSessions(t *testing.T) {
 	for _, d := range databases() {
-		t.Run(d.name, func(t *testing.T) {
-			c := newCLI(t, d)
-			c.mustRun(nil, "migrate")
-			srv := startServerWith(t, c.db, func(db *sqlstore.DB, secret []byte) []backend.Backend {
-				return []backend.Backend{
-					{Name: "db", Transport: backend.Bearer("auth/db/login"), Strategy: backend.Database(db.AccessTokens(), time.Hour)},
-					{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.NewJWT(backend.JWTConfig{Secret: secret, Lifetime: time.Hour, Revocable: true})},
-				}
+		for _, o := range openers(d) {
+			t.Run(d.name+"/"+o.name, func(t *testing.T) {
+				testDeactivateEndsSessions(t, d, o)
 			})
-			srv.register("alice@example.com", "alice's password")
-			tokens := []string{srv.loginAt("db", "alice@example.com", "alice's password"), srv.loginAt("jwt", "alice@example.com", "alice's password")}
-			for _, tok := range tokens {
-				srv.expect("GET", "/users/me", tok, http.StatusOK)
-			}
-			c.mustRun(nil, "deactivate", "alice@example.com")
-			c.mustRun(nil, "activate", "alice@example.com")
-			for _, tok := range tokens {
-				srv.expect("GET", "/users/me", tok, http.StatusUnauthorized)
-			}
-			srv.expect("GET", "/users/me", srv.loginAt("db", "alice@example.com", "alice's password"), http.StatusOK)
-			srv.expect("GET", "/users/me", srv.loginAt("jwt", "alice@example.com", "alice's password"), http.StatusOK)
-		})
+		}
 	}
+}
+
+func testDeactivateEndsSessions(t *testing.T, d database, o opener) {
+	c := newCLI(t, d)
+	c.mustRun(nil, "migrate")
+	srv := startServerWith(t, c.db, o, func(db *sqlstore.DB, secret []byte) []backend.Backend {
+		return []backend.Backend{
+			{Name: "db", Transport: backend.Bearer("auth/db/login"), Strategy: backend.Database(db.AccessTokens(), time.Hour)},
+			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.NewJWT(backend.JWTConfig{Secret: secret, Lifetime: time.Hour, Revocable: true})},
+		}
+	})
+	srv.register("alice@example.com", "alice's password")
+	tokens := []string{srv.loginAt("db", "alice@example.com", "alice's password"), srv.loginAt("jwt", "alice@example.com", "alice's password")}
+	for _, tok := range tokens {
+		srv.expect("GET", "/users/me", tok, http.StatusOK)
+	}
+	c.mustRun(nil, "deactivate", "alice@example.com")
+	c.mustRun(nil, "activate", "alice@example.com")
+	for _, tok := range tokens {
+		srv.expect("GET", "/users/me", tok, http.StatusUnauthorized)
+	}
+	srv.expect("GET", "/users/me", srv.loginAt("db", "alice@example.com", "alice's password"), http.StatusOK)
+	srv.expect("GET", "/users/me", srv.loginAt("jwt", "alice@example.com", "alice's password"), http.StatusOK)
 }
