@@ -136,6 +136,9 @@ func openConn(path string) (_ *conn, err error) {
 	defer libc.Xfree(tls, name)
 	pdb := tls.Alloc(int(unsafe.Sizeof(uintptr(0))))
 	defer tls.Free(int(unsafe.Sizeof(uintptr(0))))
+	// Read-write at the file level, read-only by PRAGMA query_only below: a
+	// connection opened SQLITE_OPEN_READONLY cannot rebuild a missing WAL
+	// index, while this one behaves as the store's own connections do.
 	// NOMUTEX: the pool hands a connection to one query at a time.
 	rc := lib.Xsqlite3_open_v2(tls, name, pdb, lib.SQLITE_OPEN_READWRITE|lib.SQLITE_OPEN_NOMUTEX, 0)
 	c.db = *(*uintptr)(cptr(pdb))
