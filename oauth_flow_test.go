@@ -433,6 +433,24 @@ func TestOAuthStateReplay(t *testing.T) {
 	})
 }
 
+// TestOAuthCallbackRefusesHEAD: a HEAD on the callback link, as a link
+// checker or a prefetcher sends, is refused without using up the state, so
+// the browser's GET still signs in.
+func TestOAuthCallbackRefusesHEAD(t *testing.T) {
+	e := newOAuthEnv(t, nil)
+	b := e.browser()
+	cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), "merlin@camelot.bt")
+	for _, link := range []string{cb, strings.Replace(cb, "/auth/dev/callback", "/auth/associate/dev/callback", 1)} {
+		r := b.do(http.MethodHead, link)
+		if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != http.MethodGet {
+			t.Fatalf("HEAD %s: %d, Allow %q; want 405, Allow GET", link, r.status, r.header.Get("Allow"))
+		}
+	}
+	if r := b.get(cb); r.status != http.StatusOK {
+		t.Fatalf("GET after HEAD: %d %s", r.status, r.body)
+	}
+}
+
 // TestOAuthStateFromAnotherBrowser: login CSRF. An attacker who signed in
 // at the provider with their own account and sends the callback link to a
 // victim gets nowhere: the victim's browser lacks the attacker's CSRF cookie,

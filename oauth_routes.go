@@ -8,14 +8,28 @@ import (
 func (a *UsersAuth[U]) oauthRoutes(prefix string, p *oauthRoute) []route {
 	return []route{
 		{http.MethodGet, prefix + "/authorize", a.authorizeHandler(p, false)},
-		{http.MethodGet, prefix + "/callback", a.callbackHandler(p)},
+		{http.MethodGet, prefix + "/callback", getOnly(a.callbackHandler(p))},
 	}
 }
 
 func (a *UsersAuth[U]) associateRoutes(prefix string, p *oauthRoute) []route {
 	return []route{
 		{http.MethodGet, prefix + "/authorize", a.authorizeHandler(p, true)},
-		{http.MethodGet, prefix + "/callback", a.associateCallbackHandler(p)},
+		{http.MethodGet, prefix + "/callback", getOnly(a.associateCallbackHandler(p))},
+	}
+}
+
+// getOnly answers HEAD, which a GET route also serves, with 405: an OAuth
+// callback uses up its single-use state, and a link checker's or a
+// prefetcher's HEAD must not spend the user's sign-in.
+func getOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			writeProblem(w, newProblem(http.StatusMethodNotAllowed))
+			return
+		}
+		h(w, r)
 	}
 }
 
