@@ -39,13 +39,15 @@ import (
 // read path, with sqlstore.PoolSize connections. name is a file name;
 // ":memory:" opens an in-memory database without the direct path (other
 // connections could not see it). SQLite URIs and query parameters are
-// refused: sqlstore.Open takes those.
+// refused (sqlstore.Open takes those), and so are URLs.
 func Open(ctx context.Context, name string) (*sqlstore.DB, error) {
 	switch {
 	case name == "":
 		return nil, errors.New("sqlite: open: no file name")
 	case strings.HasPrefix(name, "file:") || strings.Contains(name, "?"):
 		return nil, fmt.Errorf("sqlite: open %q: a URI or query parameters; use sqlstore.Open for those", name)
+	case strings.Contains(name, "://"):
+		return nil, fmt.Errorf("sqlite: open %q: a URL, not a file name", name)
 	}
 	db, err := sqlstore.Open(ctx, "sqlite", name)
 	if err != nil {

@@ -83,6 +83,8 @@ func TestOpenRefuses(t *testing.T) {
 		"",
 		"file:" + filepath.Join(dir, "users.db"),
 		filepath.Join(dir, "users.db") + "?_pragma=busy_timeout(1)",
+		"postgres://localhost/db",
+		"mysql://" + filepath.Join(dir, "users.db"),
 	} {
 		if db, err := sqlite.Open(context.Background(), name); err == nil {
 			db.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -105,6 +106,21 @@ func TestOpenErrors(t *testing.T) {
 				t.Fatalf("Open = %v, a store sentinel", err)
 			}
 		})
+	}
+}
+
+// TestOpenURLRefusesOtherSchemes: a URL of another database, or a
+// misspelt postgres://, is an error, and no SQLite file is made of it.
+func TestOpenURLRefusesOtherSchemes(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, u := range []string{"mysql://localhost/db", "postgress://localhost/db", "sqlite3://users.db", "HTTP://x"} {
+		if db, err := sqlstore.OpenURL(context.Background(), u); err == nil {
+			db.Close()
+			t.Errorf("OpenURL(%q) succeeded", u)
+		}
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("refused URLs left files: %v", entries)
 	}
 }
 

@@ -86,9 +86,32 @@ func PoolSize() int {
 
 // OpenURL opens a database named by one string, as an admin command line
 // takes it: a URL starting with postgres:// or postgresql:// opens PostgreSQL
-// through pgx, anything else is a SQLite file name or URI. See Open.
+// through pgx; a URL of any other scheme but file:// is refused (rather
+// than taken for the name of a new SQLite file); anything else is a SQLite
+// file name or URI. See Open.
 func OpenURL(ctx context.Context, s string) (*DB, error) {
+	if scheme, ok := urlScheme(s); ok && driverForURL(s) != "pgx" && !strings.EqualFold(scheme, "file") {
+		return nil, fmt.Errorf("sqlstore: open: unsupported URL scheme %q: give a SQLite file or a postgres:// URL", scheme)
+	}
 	return Open(ctx, driverForURL(s), s)
+}
+
+// urlScheme returns the scheme of s if s starts with one followed by "://"
+// (RFC 3986: a letter, then letters, digits, '+', '-' or '.').
+func urlScheme(s string) (string, bool) {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" {
+		return "", false
+	}
+	for i, c := range scheme {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return "", false
+		}
+	}
+	return scheme, true
 }
 
 // driverForURL returns the driver name OpenURL uses for s.
