@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite" behind sqlstore
@@ -36,7 +37,7 @@ import (
 
 // Open opens the SQLite database in the file name, creating and migrating
 // it as sqlstore.Open(ctx, "sqlite", name) does, and attaches the direct
-// read path, with sqlstore.PoolSize connections. name is a file name;
+// read path, on up to max(8, 2*GOMAXPROCS) connections of its own.
 // ":memory:" opens an in-memory database without the direct path (other
 // connections could not see it). SQLite URIs and query parameters are
 // refused (sqlstore.Open takes those), and so are URLs.
@@ -56,7 +57,7 @@ func Open(ctx context.Context, name string) (*sqlstore.DB, error) {
 	if name == ":memory:" {
 		return db, nil
 	}
-	r := newReader(name, sqlstore.PoolSize())
+	r := newReader(name, readers())
 	// Open one connection now, so that a file the direct path cannot read
 	// is reported here rather than silently read the slow way.
 	if err := r.warm(); err != nil {
@@ -66,4 +67,14 @@ func Open(ctx context.Context, name string) (*sqlstore.DB, error) {
 		return nil, errors.Join(err, r.Close(), db.Close())
 	}
 	return db, nil
+}
+
+// readers is the number of connections of the direct path: twice the
+// number of goroutines that can run at once, so that a lookup descheduled
+// while it holds a connection leaves one for a runnable lookup, and at
+// least 8. (Measured on 2 cores under load: 2 connections served about 15%
+// fewer requests than 4 or 8, which served the same.) Each connection keeps
+// a page cache of its own, up to SQLite's default 2 MB.
+func readers() int {
+	return max(8, 2*runtime.GOMAXPROCS(0))
 }
