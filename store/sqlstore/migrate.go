@@ -23,6 +23,19 @@ const migrationLockKey int64 = 0x7573657273617574
 // anything outside the database has happened.
 const maxAttempts = 3
 
+// retry runs once until it succeeds, fails with something other than a
+// transient lock conflict, ctx ends, or maxAttempts attempts have run, and
+// returns the last attempt's error.
+func retry(ctx context.Context, once func() error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if err = once(); err == nil || !isTransient(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return err
+}
+
 // migration is one schema version: the dialect's SQL file, if any, then a
 // Go step, if any, for what SQL cannot do (such as computing user.EmailKey).
 type migration struct {
@@ -67,13 +80,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		// The common case, without taking the write lock.
 		return nil
 	}
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		if err = db.migrateOnce(ctx, steps); err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
+	if err := retry(ctx, func() error { return db.migrateOnce(ctx, steps) }); err != nil {
 		var conflict *EmailKeyConflictError
 		if errors.As(err, &conflict) {
 			return err

@@ -118,37 +118,17 @@ func (s *UserStore[U]) OAuthAccounts(ctx context.Context, userID uuid.UUID) ([]u
 // (oauth_name, account_id) refuses a taken account (user.ErrAlreadyExists),
 // the foreign key an unknown user (user.ErrNotFound).
 func (s *UserStore[U]) AddOAuthAccount(ctx context.Context, acc user.OAuthAccount) error {
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		_, err = s.db.sql.ExecContext(ctx, insertAccount, accountArgs(acc)...)
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
+	_, err := s.db.exec(ctx, insertAccount, accountArgs(acc)...)
 	return accountError(ctx, "add OAuth account", err)
 }
 
 // UpdateOAuthAccount replaces the tokens and e-mail of the account acc.ID of
 // the user acc.UserID, or returns user.ErrNotFound.
 func (s *UserStore[U]) UpdateOAuthAccount(ctx context.Context, acc user.OAuthAccount) error {
-	const op = "update OAuth account"
 	args := accountArgs(acc)
-	var (
-		res sql.Result
-		err error
-	)
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		res, err = s.db.sql.ExecContext(ctx, updateAccount, acc.ID, acc.UserID, args[2], args[3], args[4], acc.AccountEmail)
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
+	n, err := s.db.exec(ctx, updateAccount, acc.ID, acc.UserID, args[2], args[3], args[4], acc.AccountEmail)
 	if err != nil {
-		return storeError(ctx, op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return storeError(ctx, op, err)
+		return storeError(ctx, "update OAuth account", err)
 	}
 	if n == 0 {
 		return user.ErrNotFound
@@ -167,12 +147,7 @@ func (s *UserStore[U]) CreateWithOAuthAccount(ctx context.Context, u U, acc user
 	if err != nil {
 		return err
 	}
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = s.createWithAccountOnce(ctx, userArgs, accountArgs(acc))
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
+	err = retry(ctx, func() error { return s.createWithAccountOnce(ctx, userArgs, accountArgs(acc)) })
 	return storeError(ctx, "create user with OAuth account", err)
 }
 

@@ -77,16 +77,15 @@ type statements struct {
 	getBaseByID    *sql.Stmt
 	getBaseByEmail *sql.Stmt
 	insert         *sql.Stmt
-	delete         *sql.Stmt
 	getToken       *sql.Stmt
 }
 
 func (s *statements) all() []**sql.Stmt {
-	return []**sql.Stmt{&s.getByID, &s.getByEmail, &s.getBaseByID, &s.getBaseByEmail, &s.insert, &s.delete, &s.getToken}
+	return []**sql.Stmt{&s.getByID, &s.getByEmail, &s.getBaseByID, &s.getBaseByEmail, &s.insert, &s.getToken}
 }
 
 func (s *statements) prepare(ctx context.Context, db *sql.DB, q *queries) error {
-	texts := []string{q.getByID, q.getByEmail, q.getBaseByID, q.getBaseByEmail, q.insert, q.delete, getToken}
+	texts := []string{q.getByID, q.getByEmail, q.getBaseByID, q.getBaseByEmail, q.insert, getToken}
 	for i, p := range s.all() {
 		stmt, err := db.PrepareContext(ctx, texts[i])
 		if err != nil {

@@ -73,13 +73,7 @@ func (e errRotateRefused) Error() string { return e.err.Error() }
 // lock (PostgreSQL) or the database's write lock (SQLite), so of concurrent
 // rotations of one digest exactly one finds it unused.
 func (s *RefreshTokenStore) RotateRefreshToken(ctx context.Context, digest string, next auth.RefreshToken) error {
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = s.rotateOnce(ctx, digest, next)
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
+	err := retry(ctx, func() error { return s.rotateOnce(ctx, digest, next) })
 	var refused errRotateRefused
 	switch {
 	case err == nil:

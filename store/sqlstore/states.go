@@ -46,13 +46,10 @@ func (s *StateStore) Use(ctx context.Context, key string, expires time.Time) (bo
 		now = s.Now
 	}
 	var n int64
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
+	err := retry(ctx, func() (err error) {
 		n, err = s.useOnce(ctx, key, expires.Unix(), now().Unix())
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return false, storeError(ctx, op, err)
 	}

@@ -41,16 +41,11 @@ func tokenError(ctx context.Context, op string, err error) error {
 // exec runs a write, retrying a transient lock conflict, and returns the
 // number of rows it affected.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (int, error) {
-	var (
-		res sql.Result
-		err error
-	)
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
+	var res sql.Result
+	err := retry(ctx, func() (err error) {
 		res, err = db.sql.ExecContext(ctx, query, args...)
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}

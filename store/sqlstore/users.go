@@ -142,12 +142,10 @@ func (s *UserStore[U]) Create(ctx context.Context, u U) error {
 	if err != nil {
 		return err
 	}
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		_, err = s.db.stmts.insert.ExecContext(ctx, args...)
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
+	err = retry(ctx, func() error {
+		_, err := s.db.stmts.insert.ExecContext(ctx, args...)
+		return err
+	})
 	return storeError(ctx, "create user", err)
 }
 
@@ -278,23 +276,9 @@ func (s *UserStore[U]) readForWrite(ctx context.Context, tx *sql.Tx, id uuid.UUI
 // Delete removes the user with the given id, with its access tokens and
 // OAuth accounts (ON DELETE CASCADE), or returns user.ErrNotFound.
 func (s *UserStore[U]) Delete(ctx context.Context, id uuid.UUID) error {
-	const op = "delete user"
-	var (
-		res sql.Result
-		err error
-	)
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		res, err = s.db.stmts.delete.ExecContext(ctx, id)
-		if err == nil || !isTransient(err) || ctx.Err() != nil {
-			break
-		}
-	}
+	n, err := s.db.exec(ctx, s.db.q.delete, id)
 	if err != nil {
-		return storeError(ctx, op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return storeError(ctx, op, err)
+		return storeError(ctx, "delete user", err)
 	}
 	if n == 0 {
 		return user.ErrNotFound
