@@ -163,11 +163,15 @@ func (s *server) loginAt(backendName, email, password string) string {
 // server serves them from the same database: every change shows on the
 // server's very next request, as the server reads the user on each one.
 func TestSafeWhileServerRuns(t *testing.T) {
+	eachServerDatabase(t, testSafeWhileServerRuns)
+}
+
+// eachServerDatabase runs test in a subtest per database and way for the
+// server to open it.
+func eachServerDatabase(t *testing.T, test func(t *testing.T, d database, o opener)) {
 	for _, d := range databases() {
 		for _, o := range openers(d) {
-			t.Run(d.name+"/"+o.name, func(t *testing.T) {
-				testSafeWhileServerRuns(t, d, o)
-			})
+			t.Run(d.name+"/"+o.name, func(t *testing.T) { test(t, d, o) })
 		}
 	}
 }
@@ -210,13 +214,7 @@ func testSafeWhileServerRuns(t *testing.T, d database, o opener) {
 // the user does not bring back the database tokens or the revocable JWTs
 // issued before.
 func TestDeactivateEndsSessions(t *testing.T) {
-	for _, d := range databases() {
-		for _, o := range openers(d) {
-			t.Run(d.name+"/"+o.name, func(t *testing.T) {
-				testDeactivateEndsSessions(t, d, o)
-			})
-		}
-	}
+	eachServerDatabase(t, testDeactivateEndsSessions)
 }
 
 func testDeactivateEndsSessions(t *testing.T, d database, o opener) {

@@ -58,11 +58,6 @@ func (r *reader) warm() error {
 func (r *reader) QueryRow(ctx context.Context, query, arg string) (rowread.Row, error) {
 	var c *conn
 	select {
-	case <-r.closed:
-		return nil, rowread.ErrFallback
-	default:
-	}
-	select {
 	case c = <-r.slots:
 	case <-r.closed:
 		return nil, rowread.ErrFallback
