@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/usersauth/usersauth/store/internal/rowread"
 	"github.com/usersauth/usersauth/user"
@@ -21,8 +23,29 @@ type DB struct {
 	q       queries
 	stmts   statements
 	// reader, if set (package store/sqlite), reads users directly from
-	// SQLite; the statements remain for what it cannot read.
+	// SQLite and caches them; the statements remain for what it cannot
+	// read.
 	reader rowread.Reader
+	// spaces numbers the user types whose lookups the reader caches, so
+	// that each type's decoded users stay apart (cacheSpace).
+	spacesMu sync.Mutex
+	spaces   map[reflect.Type]int
+}
+
+// cacheSpace returns the rowread.Key spaces of user type t: two, for
+// lookups by id and by e-mail key, starting at the number returned.
+func (db *DB) cacheSpace(t reflect.Type) int {
+	db.spacesMu.Lock()
+	defer db.spacesMu.Unlock()
+	space, ok := db.spaces[t]
+	if !ok {
+		if db.spaces == nil {
+			db.spaces = make(map[reflect.Type]int)
+		}
+		space = 2 * len(db.spaces)
+		db.spaces[t] = space
+	}
+	return space
 }
 
 // Open opens the database named by dsn with the database/sql driver
