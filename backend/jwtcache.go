@@ -16,16 +16,21 @@ import (
 // readers of different tokens rarely meet. Each shard holds at most perShard
 // entries; adding to a full shard first drops one entry (an expired one if
 // found among a few, else an arbitrary one), so memory stays bounded however
-// many distinct valid tokens arrive.
+// many distinct valid tokens arrive. Every sweepEvery additions, a shard
+// also drops all its expired entries, so that a cache far from full does
+// not keep tokens nobody can use any more: it holds the tokens read within
+// their lifetime, up to its bound.
 type tokenCache struct {
-	shift    uint // 64 - log2(len(shards))
-	perShard int
-	shards   []cacheShard
+	shift      uint // 64 - log2(len(shards))
+	perShard   int
+	sweepEvery int
+	shards     []cacheShard
 }
 
 type cacheShard struct {
-	mu sync.RWMutex
-	m  map[string]cacheEntry
+	mu    sync.RWMutex
+	m     map[string]cacheEntry
+	added int // additions since the last sweep
 	// Keep the locks of neighbouring shards on separate cache lines: a
 	// reader's atomic update of one must not slow readers of the next.
 	_ [64]byte
@@ -49,10 +54,14 @@ func newTokenCache(size int) *tokenCache {
 	for n*2 <= maxShards && n*2*16 <= size {
 		n, bits = n*2, bits+1 // at least 16 entries per shard
 	}
+	perShard := (size + n - 1) / n
 	c := &tokenCache{
 		shift:    64 - bits,
-		perShard: (size + n - 1) / n,
-		shards:   make([]cacheShard, n),
+		perShard: perShard,
+		// A sweep visits the shard's entries: every perShard/8 additions,
+		// at most 8 visits an addition.
+		sweepEvery: max(perShard/8, 16),
+		shards:     make([]cacheShard, n),
 	}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]cacheEntry)
@@ -107,10 +116,23 @@ func (c *tokenCache) add(token string, e cacheEntry, now time.Time) {
 	if _, ok := sh.m[token]; ok {
 		return
 	}
+	if sh.added++; sh.added >= c.sweepEvery {
+		sh.sweep(now)
+	}
 	if len(sh.m) >= c.perShard {
 		sh.evictOne(now)
 	}
 	sh.m[strings.Clone(token)] = e
+}
+
+// sweep drops the shard's expired entries.
+func (sh *cacheShard) sweep(now time.Time) {
+	sh.added = 0
+	for k, e := range sh.m {
+		if !now.Before(e.exp) {
+			delete(sh.m, k)
+		}
+	}
 }
 
 // evictOne drops one entry from a full shard: the first expired one among

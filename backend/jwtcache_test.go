@@ -3,7 +3,9 @@ package backend
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -155,6 +157,34 @@ func TestTokenCacheEvictsExpiredFirst(t *testing.T) {
 	}
 }
 
+// TestTokenCacheSweepsExpired: a cache far from full still lets go of the
+// tokens that expired, within sweepEvery additions to their shard.
+func TestTokenCacheSweepsExpired(t *testing.T) {
+	c := newTokenCache(1 << 16)
+	sh := &c.shards[0]
+	c.shards = c.shards[:1] // every token in one shard
+	c.shift = 64
+	now := time.Unix(1_900_000_000, 0)
+	for i := range 100 {
+		c.add("old"+strconv.Itoa(i), cacheEntry{id: uuid.New(), exp: now.Add(time.Minute)}, now)
+	}
+	if n := len(sh.m); n != 100 {
+		t.Fatalf("%d entries, want 100 valid ones", n)
+	}
+	later := now.Add(2 * time.Hour)
+	for i := range c.sweepEvery {
+		c.add("new"+strconv.Itoa(i), cacheEntry{id: uuid.New(), exp: later.Add(time.Hour)}, later)
+	}
+	if n := len(sh.m); n != c.sweepEvery {
+		t.Fatalf("%d entries after %d additions past the others' expiry, want only the %d new ones", n, c.sweepEvery, c.sweepEvery)
+	}
+	for k := range sh.m {
+		if !strings.HasPrefix(k, "new") {
+			t.Fatalf("expired token %q still cached", k)
+		}
+	}
+}
+
 func TestTokenCacheShardSizes(t *testing.T) {
 	for _, size := range []int{1, 15, 16, 31, 32, 100, DefaultJWTCacheSize, 1 << 20} {
 		c := newTokenCache(size)
@@ -229,4 +259,51 @@ func TestTokenCacheSpreadsTokens(t *testing.T) {
 			t.Fatalf("unbalanced shards: %v", counts)
 		}
 	}
+}
+
+// BenchmarkReadTokenCacheActiveUsers reads the tokens of 100,000 users, one
+// each, as that many active users do: it fills a cache of the default size
+// and reports the Go heap the cache holds, then measures reads of random
+// tokens among them, every one a hit, not a signature check.
+func BenchmarkReadTokenCacheActiveUsers(b *testing.B) {
+	const n = 100_000
+	s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour})
+	ctx := context.Background()
+	tokens := make([]string, n)
+	for i := range tokens {
+		tok, err := s.WriteToken(ctx, &user.Base{ID: uuid.New()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tokens[i] = tok
+	}
+	before := heapInUse()
+	for _, tok := range tokens {
+		if _, err := s.ReadToken(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+	held := heapInUse() - before
+	if got := s.cache.len(); got != n {
+		b.Fatalf("the cache holds %d of %d tokens", got, n)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := s.ReadToken(ctx, tokens[(i*7919)%n]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(held)/n, "B/token")
+	b.ReportMetric(float64(held)/(1<<20), "MiB/100k")
+	b.ReportMetric(float64(len(tokens[0])), "token-bytes")
+}
+
+// heapInUse returns the bytes of live heap objects after a collection.
+func heapInUse() int64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
