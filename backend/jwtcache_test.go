@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -182,6 +183,37 @@ func TestTokenCacheSweepsExpired(t *testing.T) {
 		if !strings.HasPrefix(k, "new") {
 			t.Fatalf("expired token %q still cached", k)
 		}
+	}
+}
+
+// TestTokenCacheTimes: the cache keeps times in Unix nanoseconds; a token
+// whose expiry does not fit is not kept (verified every time), and one
+// whose nbf does not fit counts as valid since then, as it is.
+func TestTokenCacheTimes(t *testing.T) {
+	now := time.Unix(1_900_000_000, 0)
+	for _, tc := range []struct {
+		name     string
+		exp, nbf time.Time
+		kept, ok bool
+	}{
+		{"no nbf", now.Add(time.Hour), time.Time{}, true, true},
+		{"nbf past", now.Add(time.Hour), now.Add(-time.Hour), true, true},
+		{"nbf in the year 1000", now.Add(time.Hour), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), true, true},
+		{"exp in the year 2262, in range", time.Unix(0, math.MaxInt64), time.Time{}, true, true},
+		{"exp in the year 3000", time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}, false, false},
+		{"no exp", time.Time{}, time.Time{}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTokenCache(16)
+			c.add("tok", cacheEntry{id: fixtureUser, exp: tc.exp, nbf: tc.nbf, epoch: 7}, now)
+			e, found, ok := c.lookup("tok", now)
+			if found != tc.kept || ok != tc.ok {
+				t.Fatalf("lookup = found %v, ok %v; want %v, %v", found, ok, tc.kept, tc.ok)
+			}
+			if ok && (e.id != fixtureUser || e.epoch != 7) {
+				t.Fatalf("lookup = %+v", e)
+			}
+		})
 	}
 }
 
