@@ -1,7 +1,9 @@
 // Package rowread is the seam between package sqlstore, which imports no
 // database driver, and a reader of single rows that talks to a driver's
 // engine directly (package store/sqlite). sqlstore decodes the row; the
-// reader only runs the query and exposes the columns.
+// reader runs the query, exposes the columns, and keeps what sqlstore
+// decoded for as long as the database is unchanged, knowing when it
+// changes as only the engine can.
 package rowread
 
 import (
