@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"github.com/google/uuid"
 
@@ -24,6 +25,22 @@ func init() {
 		db.reader = r
 		return nil
 	}
+}
+
+// cacheSpace returns the rowread.Key spaces of user type t: two, for
+// lookups by id and by e-mail key, starting at the number returned.
+func (db *DB) cacheSpace(t reflect.Type) int {
+	db.spacesMu.Lock()
+	defer db.spacesMu.Unlock()
+	space, ok := db.spaces[t]
+	if !ok {
+		if db.spaces == nil {
+			db.spaces = make(map[reflect.Type]int)
+		}
+		space = 2 * len(db.spaces)
+		db.spaces[t] = space
+	}
+	return space
 }
 
 // getDirect returns the user query finds for key through r: a copy of the

@@ -32,22 +32,6 @@ type DB struct {
 	spaces   map[reflect.Type]int
 }
 
-// cacheSpace returns the rowread.Key spaces of user type t: two, for
-// lookups by id and by e-mail key, starting at the number returned.
-func (db *DB) cacheSpace(t reflect.Type) int {
-	db.spacesMu.Lock()
-	defer db.spacesMu.Unlock()
-	space, ok := db.spaces[t]
-	if !ok {
-		if db.spaces == nil {
-			db.spaces = make(map[reflect.Type]int)
-		}
-		space = 2 * len(db.spaces)
-		db.spaces[t] = space
-	}
-	return space
-}
-
 // Open opens the database named by dsn with the database/sql driver
 // driverName ("sqlite" or "pgx"), configures it for concurrent use, and
 // migrates its schema. The host imports the driver (modernc.org/sqlite or
