@@ -293,3 +293,41 @@ func TestWALIndexNeedsWAL(t *testing.T) {
 		t.Fatalf("openWALIndex on a rollback-journal file = %v, want errNoWALIndex", err)
 	}
 }
+
+// member is a host's user type, with a field of its own in extra.
+type member struct {
+	user.Base
+	Title string `json:"title"`
+}
+
+// TestCacheKeepsEachUserType: the ready-made type and a host's type, read
+// alternately from one file, are each cached as their own type.
+func TestCacheKeepsEachUserType(t *testing.T) {
+	db, r, _ := openCached(t, 0)
+	ctx := context.Background()
+	u := newTestUser("lamorak@camelot.bt")
+	members := sqlstore.UsersOf[*member](db)
+	if err := members.Create(ctx, &member{Base: u.Base, Title: "Sir"}); err != nil {
+		t.Fatal(err)
+	}
+	lookups := func() {
+		t.Helper()
+		if got, err := db.Users().Get(ctx, u.ID); err != nil || got.Base != u.Base {
+			t.Fatalf("Users().Get = %+v, %v", got, err)
+		}
+		if got, err := members.Get(ctx, u.ID); err != nil || got.Base != u.Base || got.Title != "Sir" {
+			t.Fatalf("UsersOf[*member].Get = %+v, %v", got, err)
+		}
+		if got, err := members.GetByEmail(ctx, u.Email); err != nil || got.Title != "Sir" {
+			t.Fatalf("UsersOf[*member].GetByEmail = %+v, %v", got, err)
+		}
+	}
+	lookups()
+	before := r.cache.misses.Load()
+	for range 10 {
+		lookups()
+	}
+	if n := r.cache.misses.Load() - before; n != 0 {
+		t.Fatalf("%d of 30 lookups missed: the types evict each other", n)
+	}
+}
