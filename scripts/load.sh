@@ -2,7 +2,9 @@
 # Load test: requests per second of an authenticated GET /users/me (bearer
 # JWT) against a bare net/http handler writing the same JSON, both served by
 # one process and measured alternately with wrk under the same settings.
-# Prints each round and the ratio of the totals.
+# Prints each round and the ratio of the totals, and beside them the
+# server's CPU time per request of each handler (from /proc, Linux only),
+# which other work on the machine disturbs less than requests per second.
 #
 #   scripts/load.sh [seconds per run, default 10] [rounds, default 3]
 #   STORE=sqlite scripts/load.sh               # users in a SQLite file
@@ -75,8 +77,19 @@ run_wrk() { # threads conns duration url
 		wrk -t"$1" -c"$2" -d"$3" -H "Authorization: Bearer $token" "$4"
 	fi
 }
-rps() { # url
-	run_wrk "$threads" "$conns" "${secs}s" "$1" | awk '/^Requests\/sec:/ {print $2}'
+cpu_ticks() { # user + system time of the server so far, in clock ticks
+	awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0
+}
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+measure() { # url: prints requests/s and the server's CPU microseconds per request
+	local before after out
+	before=$(cpu_ticks)
+	out=$(run_wrk "$threads" "$conns" "${secs}s" "$1")
+	after=$(cpu_ticks)
+	echo "$out" | awk -v t="$((after - before))" -v hz="$hz" '
+		/ requests in / {n = $1}
+		/^Requests\/sec:/ {r = $2}
+		END {printf "%s %.2f\n", r, (n > 0 ? 1e6 * t / hz / n : 0)}'
 }
 
 base="http://127.0.0.1:$port"
@@ -86,13 +99,19 @@ run_wrk 1 4 1s "$base/users/me" >/dev/null
 
 total_bare=0
 total_ua=0
+cpu_bare=0
+cpu_ua=0
 printf "store %s, %s users, wrk -t%s -c%s -d%ss, %s rounds\n" "$store" "$users" "$threads" "$conns" "$secs" "$rounds"
-printf "%-6s %14s %20s %8s\n" round "bare req/s" "usersauth req/s" ratio
+printf "%-6s %14s %20s %8s %24s\n" round "bare req/s" "usersauth req/s" ratio "server CPU us/req b/u"
 for i in $(seq "$rounds"); do
-	b=$(rps "$base/bare")
-	u=$(rps "$base/users/me")
-	awk -v i="$i" -v b="$b" -v u="$u" 'BEGIN { printf "%-6s %14.0f %20.0f %7.1f%%\n", i, b, u, 100 * u / b }'
+	read -r b bc <<<"$(measure "$base/bare")"
+	read -r u uc <<<"$(measure "$base/users/me")"
+	awk -v i="$i" -v b="$b" -v u="$u" -v bc="$bc" -v uc="$uc" 'BEGIN {
+		printf "%-6s %14.0f %20.0f %7.1f%% %11.1f / %5.1f %5.1f%%\n", i, b, u, 100 * u / b, bc, uc, (uc > 0 ? 100 * bc / uc : 0) }'
 	total_bare=$(awk -v t="$total_bare" -v b="$b" 'BEGIN { print t + b }')
 	total_ua=$(awk -v t="$total_ua" -v u="$u" 'BEGIN { print t + u }')
+	cpu_bare=$(awk -v t="$cpu_bare" -v c="$bc" 'BEGIN { print t + c }')
+	cpu_ua=$(awk -v t="$cpu_ua" -v c="$uc" 'BEGIN { print t + c }')
 done
-awk -v b="$total_bare" -v u="$total_ua" 'BEGIN { printf "total  %14.0f %20.0f %7.1f%%\n", b, u, 100 * u / b }'
+awk -v b="$total_bare" -v u="$total_ua" -v bc="$cpu_bare" -v uc="$cpu_ua" -v n="$rounds" 'BEGIN {
+	printf "total  %14.0f %20.0f %7.1f%% %11.1f / %5.1f %5.1f%%\n", b, u, 100 * u / b, bc / n, uc / n, (uc > 0 ? 100 * bc / uc : 0) }'
