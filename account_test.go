@@ -1,15 +1,18 @@
 package usersauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -284,7 +287,11 @@ func TestAccountRoutesContract(t *testing.T) {
 		if lifetime < 0 { // already expired
 			issued, lifetime = now.Add(2*lifetime-time.Hour), time.Hour
 		}
-		tok, err := auth.PurposeToken{Secret: secret, Audience: aud, Lifetime: lifetime, Now: func() time.Time { return issued }}.Sign(claims)
+		var ordered []auth.Claim
+		for _, k := range slices.Sorted(maps.Keys(claims)) {
+			ordered = append(ordered, auth.Claim{Name: k, Value: claims[k]})
+		}
+		tok, err := auth.PurposeToken{Secret: secret, Audience: aud, Lifetime: lifetime, Now: func() time.Time { return issued }}.Sign(ordered...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -372,7 +379,8 @@ func TestSeparateTokenSecrets(t *testing.T) {
 }
 
 // TestOurTokensHaveFastAPIUsersClaims: the reset and verification tokens we
-// issue decode to exactly the claims FastAPI Users writes.
+// issue carry exactly the claims FastAPI Users writes, in its order (sub,
+// password_fgpt, aud, exp; sub, email, aud, exp).
 func TestOurTokensHaveFastAPIUsersClaims(t *testing.T) {
 	box := newMailbox()
 	ta := newUserApp(t, func(o *Options[*user.User]) { box.hooks(&o.Hooks) })
@@ -391,6 +399,38 @@ func TestOurTokensHaveFastAPIUsersClaims(t *testing.T) {
 	if keys(verify) != "aud email exp sub" || verify["aud"] != "fastapi-users:verify" || verify["email"] != "king.arthur@camelot.bt" {
 		t.Fatalf("verify claims %v", verify)
 	}
+	for _, tc := range []struct{ name, token, want string }{
+		{"reset", box.last(t, ta.ua, "reset:king.arthur@camelot.bt"), "sub password_fgpt aud exp"},
+		{"verify", box.last(t, ta.ua, "verify:king.arthur@camelot.bt"), "sub email aud exp"},
+	} {
+		if got := claimOrder(t, tc.token); got != tc.want {
+			t.Errorf("%s token claims in the order %q, FastAPI Users writes %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// claimOrder lists the names of a token's claims in the order written.
+func claimOrder(t *testing.T, token string) string {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.Token() // {
+	var names []string
+	for dec.More() {
+		name, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return strings.Join(names, " ")
 }
 
 func payload(t *testing.T, token string) map[string]any {

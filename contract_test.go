@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -174,7 +175,7 @@ func TestRegisterContract(t *testing.T) {
 			t.Fatalf("%d %s", res.status, res.body)
 		}
 		var body struct {
-			Detail []validationError `json:"detail"`
+			Detail []wire.ValidationError `json:"detail"`
 		}
 		json.Unmarshal(res.body, &body)
 		if len(body.Detail) != 1 || body.Detail[0].Type != "value_error" || !strings.HasPrefix(body.Detail[0].Msg, "value is not a valid email address: ") ||

@@ -30,7 +30,7 @@ const (
 type session[U user.Model] struct {
 	user    U
 	token   string
-	backend *backend.Backend
+	backend *mounted
 }
 
 // authenticate finds the current user: the first backend, in configured
@@ -40,13 +40,12 @@ type session[U user.Model] struct {
 // is none.
 func (a *UsersAuth[U]) authenticate(r *http.Request) (session[U], error) {
 	ctx := r.Context()
-	for i := range a.backends {
-		be := &a.backends[i]
-		token, ok := be.Transport.Token(r)
+	for _, m := range a.backends {
+		token, ok := m.Transport.Token(r)
 		if !ok {
 			continue
 		}
-		id, err := be.Strategy.ReadToken(ctx, token)
+		id, err := m.Strategy.ReadToken(ctx, token)
 		if errors.Is(err, backend.ErrInvalidToken) {
 			continue
 		}
@@ -60,10 +59,10 @@ func (a *UsersAuth[U]) authenticate(r *http.Request) (session[U], error) {
 		if err != nil {
 			return session[U]{}, err
 		}
-		if ub := a.bound[i]; ub != nil && !ub.CheckUser(token, u.UserBase()) {
+		if m.bound != nil && !m.bound.CheckUser(token, u.UserBase()) {
 			continue
 		}
-		return session[U]{user: u, token: token, backend: be}, nil
+		return session[U]{user: u, token: token, backend: m}, nil
 	}
 	return session[U]{}, ErrUnauthorized
 }
@@ -114,7 +113,7 @@ func (a *UsersAuth[U]) CurrentUser(r *http.Request, req Requirement) (U, error) 
 // UserFrom. Otherwise it answers 401 or 403 in the contract's format. With
 // RequireVerification set in Options, Verified is implied.
 func (a *UsersAuth[U]) RequireUser(req Requirement) func(http.Handler) http.Handler {
-	if a.requireVerification {
+	if a.manager.RequiresVerification() {
 		req |= Verified
 	}
 	return func(next http.Handler) http.Handler {

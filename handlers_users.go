@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -12,47 +13,44 @@ import (
 // allocation of its own beyond what the store and strategy need.
 func (a *UsersAuth[U]) handleGetMe(w http.ResponseWriter, r *http.Request) {
 	s, err := a.current(r, a.userReq)
+	if err == nil {
+		err = a.writeMe(w, r, http.StatusOK, s.user)
+	}
 	if err != nil {
 		a.writeError(w, r, opOther, err)
-		return
 	}
-	if a.oauth != nil && a.oauth.includeAccounts {
-		a.writeUserWithAccounts(w, r, http.StatusOK, s.user)
-		return
-	}
-	a.writeUser(w, r, http.StatusOK, s.user)
 }
 
 // handlePatchMe serves PATCH /users/me. Precedence: malformed JSON, then
 // authentication, then field validation.
 func (a *UsersAuth[U]) handlePatchMe(w http.ResponseWriter, r *http.Request) {
-	body, err := readJSON(w, r)
-	if err != nil {
+	if err := a.patchMe(w, r); err != nil {
 		a.writeError(w, r, opUpdate, err)
-		return
+	}
+}
+
+func (a *UsersAuth[U]) patchMe(w http.ResponseWriter, r *http.Request) error {
+	body, err := wire.ReadJSON(w, r)
+	if err != nil {
+		return err
 	}
 	s, err := a.current(r, a.userReq)
 	if err != nil {
-		a.writeError(w, r, opUpdate, err)
-		return
+		return err
 	}
-	a.update(w, r, body, s.user, false)
-}
-
-func (a *UsersAuth[U]) update(w http.ResponseWriter, r *http.Request, body jsonBody, u U, superuser bool) {
-	if body.shape != nil {
-		a.writeError(w, r, opUpdate, body.shape)
-		return
-	}
-	upd, err := a.decodeUpdate(body.object, superuser)
-	if err == nil {
-		u, err = a.manager.Update(hookContext(r), u, upd, !superuser)
-	}
+	obj, err := body.Require()
 	if err != nil {
-		a.writeError(w, r, opUpdate, err)
-		return
+		return err
 	}
-	a.writeUser(w, r, http.StatusOK, u)
+	upd, err := wire.DecodeUpdate(a.schema, obj, false)
+	if err != nil {
+		return err
+	}
+	u, err := a.manager.UpdateSelf(hookContext(r), s.user, upd)
+	if err != nil {
+		return err
+	}
+	return a.writeUser(w, http.StatusOK, u)
 }
 
 // lookup finds the user named by the {id} path segment; an id that does not
@@ -66,47 +64,62 @@ func (a *UsersAuth[U]) lookup(r *http.Request) (U, error) {
 	return a.manager.Get(r.Context(), id)
 }
 
-// handleGetUser serves GET /users/{id}. The superuser check comes before the
-// lookup, so existence never leaks to others.
+// superuserTarget checks that the caller is a superuser, then finds the user
+// the path names: the check comes first, so existence never leaks to
+// others.
+func (a *UsersAuth[U]) superuserTarget(r *http.Request) (U, error) {
+	if _, err := a.current(r, a.superReq); err != nil {
+		var zero U
+		return zero, err
+	}
+	return a.lookup(r)
+}
+
+// handleGetUser serves GET /users/{id}.
 func (a *UsersAuth[U]) handleGetUser(w http.ResponseWriter, r *http.Request) {
-	_, err := a.current(r, a.superReq)
+	u, err := a.superuserTarget(r)
+	if err == nil {
+		err = a.writeUser(w, http.StatusOK, u)
+	}
 	if err != nil {
 		a.writeError(w, r, opOther, err)
-		return
 	}
-	u, err := a.lookup(r)
-	if err != nil {
-		a.writeError(w, r, opOther, err)
-		return
-	}
-	a.writeUser(w, r, http.StatusOK, u)
 }
 
 // handlePatchUser serves PATCH /users/{id}: malformed JSON, then
 // authorisation, then the lookup, then field validation.
 func (a *UsersAuth[U]) handlePatchUser(w http.ResponseWriter, r *http.Request) {
-	body, err := readJSON(w, r)
-	if err == nil {
-		_, err = a.current(r, a.superReq)
-	}
-	var u U
-	if err == nil {
-		u, err = a.lookup(r)
-	}
-	if err != nil {
+	if err := a.patchUser(w, r); err != nil {
 		a.writeError(w, r, opUpdate, err)
-		return
 	}
-	a.update(w, r, body, u, true)
+}
+
+func (a *UsersAuth[U]) patchUser(w http.ResponseWriter, r *http.Request) error {
+	body, err := wire.ReadJSON(w, r)
+	if err != nil {
+		return err
+	}
+	u, err := a.superuserTarget(r)
+	if err != nil {
+		return err
+	}
+	obj, err := body.Require()
+	if err != nil {
+		return err
+	}
+	upd, err := wire.DecodeUpdate(a.schema, obj, true)
+	if err != nil {
+		return err
+	}
+	if u, err = a.manager.UpdateAsSuperuser(hookContext(r), u, upd); err != nil {
+		return err
+	}
+	return a.writeUser(w, http.StatusOK, u)
 }
 
 // handleDeleteUser serves DELETE /users/{id}.
 func (a *UsersAuth[U]) handleDeleteUser(w http.ResponseWriter, r *http.Request) {
-	_, err := a.current(r, a.superReq)
-	var u U
-	if err == nil {
-		u, err = a.lookup(r)
-	}
+	u, err := a.superuserTarget(r)
 	if err == nil {
 		err = a.manager.Delete(hookContext(r), u)
 	}
@@ -114,5 +127,24 @@ func (a *UsersAuth[U]) handleDeleteUser(w http.ResponseWriter, r *http.Request) 
 		a.writeError(w, r, opOther, err)
 		return
 	}
-	writeNoContent(w)
+	wire.WriteNoContent(w)
+}
+
+// writeUser answers u's public JSON.
+func (a *UsersAuth[U]) writeUser(w http.ResponseWriter, status int, u U) error {
+	return wire.WriteUser(w, status, a.schema, u)
+}
+
+// writeMe answers u's public JSON as GET /users/me and the association
+// callback give it: with "oauth_accounts" when Options.IncludeOAuthAccounts
+// is set.
+func (a *UsersAuth[U]) writeMe(w http.ResponseWriter, r *http.Request, status int, u U) error {
+	if a.oauth == nil || !a.oauth.includeAccounts {
+		return a.writeUser(w, status, u)
+	}
+	accs, err := a.manager.OAuthAccounts(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	return wire.WriteUserWithAccounts(w, status, a.schema, u, accs)
 }

@@ -1,13 +1,10 @@
 package usersauth
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
-	"time"
 )
 
 // BenchmarkOAuthAuthorize: GET /auth/{provider}/authorize, a new CSRF token,
@@ -29,7 +26,7 @@ func BenchmarkOAuthAuthorize(b *testing.B) {
 func BenchmarkOAuthCallbackForged(b *testing.B) {
 	e := newOAuthEnv(b, nil)
 	h := e.ua.Handler()
-	state, _, err := e.ua.oauth.route("dev").mintState(nil, "", nil)
+	state, _, err := e.ua.oauth.provider("dev").flow.MintState(nil, "", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,37 +69,5 @@ func BenchmarkGetMeWithAccounts(b *testing.B) {
 	for b.Loop() {
 		w := &discardWriter{h: http.Header{}}
 		h.ServeHTTP(w, r)
-	}
-}
-
-func BenchmarkRedirectTarget(b *testing.B) {
-	origins, err := parseOrigins([]string{frontend, "http://localhost:5173"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw := "HTTPS://app.camelot.bt:443/signed-in?next=%2Fbooks"
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := origins.target(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkMemoryStatesUse: recording a used state in a full record, which
-// evicts one entry each time.
-func BenchmarkMemoryStatesUse(b *testing.B) {
-	m := newMemoryStates(time.Now, DefaultMaxStates)
-	keys := make([]string, 2*DefaultMaxStates)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("%064x", i)
-	}
-	exp := time.Now().Add(time.Hour)
-	ctx := context.Background()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		m.Use(ctx, keys[i%len(keys)], exp)
-		i++
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -97,8 +99,7 @@ func TestOAuthAuthorize(t *testing.T) {
 	if exp, _ := claims["exp"].(float64); int64(exp) != e.clock.Now().Add(time.Hour).Unix() {
 		t.Errorf("exp %v, want an hour from now", claims["exp"])
 	}
-	p := e.ua.oauth.route("dev")
-	pkce, nonce, err := p.derive(c.Value)
+	pkce, nonce, err := e.ua.oauth.provider("dev").flow.Derive(c.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,11 @@ func TestOAuthCallbackErrors(t *testing.T) {
 	// mint signs a state the way an attacker or another service would.
 	mint := func(t *testing.T, e *oauthEnv, secret []byte, audience string, claims map[string]any) string {
 		p := auth.PurposeToken{Secret: secret, Audience: audience, Lifetime: time.Hour, Now: e.clock.Now}
-		s, err := p.Sign(claims)
+		var ordered []auth.Claim
+		for _, k := range slices.Sorted(maps.Keys(claims)) {
+			ordered = append(ordered, auth.Claim{Name: k, Value: claims[k]})
+		}
+		s, err := p.Sign(ordered...)
 		if err != nil {
 			t.Fatal(err)
 		}

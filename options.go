@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -100,3 +101,7 @@ type Options[U user.Model] struct {
 	// implement user.OAuthStore.
 	IncludeOAuthAccounts bool
 }
+
+// MaxBodyBytes is the largest request body any route reads (ours: FastAPI
+// Users sets no limit). A larger one is answered 413.
+const MaxBodyBytes = wire.MaxBodyBytes

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/usersauth/usersauth/internal/wire"
 )
 
 // route is one pattern of a router, relative to where the router is mounted.
@@ -33,15 +35,15 @@ func (a *UsersAuth[U]) verifyRoutes(prefix string) []route {
 	}
 }
 
-// authRoutes are the routes of the i-th backend.
-func (a *UsersAuth[U]) authRoutes(prefix string, i int) []route {
+// authRoutes are the routes of one backend.
+func (a *UsersAuth[U]) authRoutes(prefix string, m *mounted) []route {
 	routes := []route{
-		{http.MethodPost, prefix + "/login", a.loginHandler(i)},
-		{http.MethodPost, prefix + "/logout", a.logoutHandler(i)},
-		{http.MethodPost, prefix + "/logout-all", a.logoutAllHandler(i)},
+		{http.MethodPost, prefix + "/login", a.loginHandler(m)},
+		{http.MethodPost, prefix + "/logout", a.logoutHandler(m)},
+		{http.MethodPost, prefix + "/logout-all", a.logoutAllHandler(m)},
 	}
-	if a.refreshers[i] != nil {
-		routes = append(routes, route{http.MethodPost, prefix + "/refresh", a.refreshHandler(i)})
+	if m.refresher != nil {
+		routes = append(routes, route{http.MethodPost, prefix + "/refresh", a.refreshHandler(m)})
 	}
 	return routes
 }
@@ -71,18 +73,20 @@ func (a *UsersAuth[U]) allRoutes() []route {
 	routes := a.registerRoutes("/auth")
 	routes = append(routes, a.resetRoutes("/auth")...)
 	routes = append(routes, a.verifyRoutes("/auth")...)
-	for i := range a.backends {
-		routes = append(routes, a.authRoutes("/auth/"+a.backends[i].Name, i)...)
+	for _, m := range a.backends {
+		routes = append(routes, a.authRoutes("/auth/"+m.Name, m)...)
 	}
 	routes = append(routes, a.allOAuthRoutes()...) // OAuth providers (oauth_routes.go)
 	return append(routes, a.usersRoutes("/users")...)
 }
 
 // Mount registers every route of Handler on mux, at its default path, plus
-// catch-alls under /auth/ and /users/ that answer unknown paths 404 and
-// unknown methods 405 in JSON. The routes are registered one by one rather
-// than behind a prefix, so a request is matched once, by the host's mux; the
-// host's own more specific patterns (say, GET /users/me/avatar) still win.
+// catch-alls for /auth, /users and every path under them that answer
+// unknown paths 404 and unknown methods 405 in JSON, as FastAPI does (the
+// standard library's mux would redirect /auth to /auth/). The routes are
+// registered one by one rather than behind a prefix, so a request is matched
+// once, by the host's mux; the host's own more specific patterns (say, GET
+// /users/me/avatar) still win.
 func (a *UsersAuth[U]) Mount(mux *http.ServeMux) {
 	routes := a.allRoutes()
 	rt := a.newRouter(routes)
@@ -90,8 +94,18 @@ func (a *UsersAuth[U]) Mount(mux *http.ServeMux) {
 		mux.Handle(r.method+" "+r.path, rt.guard(r.handler))
 	}
 	unmatched := rt.guard(rt.unmatched)
-	mux.Handle("/auth/", unmatched)
-	mux.Handle("/users/", unmatched)
+	for _, p := range []string{"/auth", "/auth/", "/users", "/users/"} {
+		mux.Handle(p, unmatched)
+	}
+}
+
+// NotFoundHandler answers every request 404 {"detail": "Not Found"}, as
+// FastAPI answers a path it has no route for: mount it at "/" so that the
+// host's unknown paths answer in the contract's format too.
+func (a *UsersAuth[U]) NotFoundHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.WriteProblem(w, wire.NewProblem(http.StatusNotFound))
+	})
 }
 
 // RegisterHandler returns the register router alone: POST /register. Mount
@@ -122,12 +136,11 @@ func (a *UsersAuth[U]) VerifyHandler() http.Handler {
 // transport's refresh cookie). It panics if no backend has that name, a
 // programming error found at startup.
 func (a *UsersAuth[U]) AuthHandler(name string) http.Handler {
-	for i := range a.backends {
-		if a.backends[i].Name == name {
-			return a.newRouter(a.authRoutes("", i))
-		}
+	m := a.backend(name)
+	if m == nil {
+		panic(fmt.Sprintf("usersauth: no backend named %q", name))
 	}
-	panic(fmt.Sprintf("usersauth: no backend named %q", name))
+	return a.newRouter(a.authRoutes("", m))
 }
 
 // UsersHandler returns the users router alone: GET and PATCH /me, GET, PATCH
@@ -183,7 +196,7 @@ func (rt *router) recover(w http.ResponseWriter, r *http.Request) {
 		attrs = append(attrs, slog.String("error", re.Error()))
 	}
 	rt.log.LogAttrs(r.Context(), slog.LevelError, "panic serving request", attrs...)
-	writeProblem(w, newProblem(http.StatusInternalServerError))
+	wire.WriteProblem(w, wire.NewProblem(http.StatusInternalServerError))
 }
 
 var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
@@ -200,9 +213,9 @@ func (rt *router) unmatched(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) == 0 {
-		writeProblem(w, newProblem(http.StatusNotFound))
+		wire.WriteProblem(w, wire.NewProblem(http.StatusNotFound))
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
-	writeProblem(w, newProblem(http.StatusMethodNotAllowed))
+	wire.WriteProblem(w, wire.NewProblem(http.StatusMethodNotAllowed))
 }

@@ -29,10 +29,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 
 	"github.com/usersauth/usersauth/auth"
-	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -40,22 +38,15 @@ import (
 // is safe for concurrent use; build one per process (or more: instances do
 // not share state).
 type UsersAuth[U user.Model] struct {
-	manager  *user.Manager[U]
-	backends []backend.Backend
-	// bound and refreshers run parallel to backends: the strategy's
-	// UserBound check and the refresh tokens, nil where there are none.
-	bound               []backend.UserBound
-	refreshers          []*backend.Refresher
-	schema              *user.Schema
-	csrf                *http.CrossOriginProtection
-	log                 *slog.Logger
-	requireVerification bool
-	userReq, superReq   Requirement
-	background          *background
-	oauth               *oauthSetup // nil without OAuth
+	manager           *user.Manager[U]
+	backends          []*mounted // in configured order
+	schema            *user.Schema
+	csrf              *http.CrossOriginProtection
+	log               *slog.Logger
+	userReq, superReq Requirement
+	background        *background
+	oauth             *oauthSetup // nil without OAuth
 }
-
-var backendName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
 // secret shorter than MinSecretLength, no backends, a backend without a
@@ -77,44 +68,9 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if len(opts.Secret) < MinSecretLength {
 		return nil, fmt.Errorf("usersauth: Options.Secret must be at least %d bytes", MinSecretLength)
 	}
-	if len(opts.Backends) == 0 {
-		return nil, errors.New("usersauth: at least one backend is required")
-	}
-	seen := map[string]bool{}
-	refreshers := make([]*backend.Refresher, len(opts.Backends))
-	bound := make([]backend.UserBound, len(opts.Backends))
-	for i, be := range opts.Backends {
-		switch {
-		case !backendName.MatchString(be.Name):
-			return nil, fmt.Errorf("usersauth: backend %d: name %q is not a usable path segment", i, be.Name)
-		case seen[be.Name]:
-			return nil, fmt.Errorf("usersauth: two backends are named %q", be.Name)
-		case be.Transport == nil || be.Strategy == nil:
-			return nil, fmt.Errorf("usersauth: backend %q needs a Transport and a Strategy", be.Name)
-		}
-		seen[be.Name] = true
-		for _, part := range []any{be.Transport, be.Strategy} {
-			if v, ok := part.(backend.Validator); ok {
-				if err := v.Validate(); err != nil {
-					return nil, fmt.Errorf("usersauth: backend %q: %w", be.Name, err)
-				}
-			}
-		}
-		bound[i], _ = be.Strategy.(backend.UserBound)
-		if be.Refresh == nil {
-			continue
-		}
-		if _, ok := be.Transport.(backend.RefreshTransport); !ok {
-			return nil, fmt.Errorf("usersauth: backend %q: refresh tokens need a transport that can carry them (backend.RefreshTransport)", be.Name)
-		}
-		cfg := *be.Refresh
-		if cfg.Path == "" {
-			cfg.Path = "/auth/" + be.Name + "/refresh"
-		}
-		refreshers[i] = backend.NewRefresher(cfg)
-		if err := refreshers[i].Validate(); err != nil {
-			return nil, fmt.Errorf("usersauth: backend %q: %w", be.Name, err)
-		}
+	backends, err := mountBackends(opts.Backends)
+	if err != nil {
+		return nil, err
 	}
 	schema, err := user.SchemaOf[U]()
 	if err != nil {
@@ -150,24 +106,22 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	}
 	manager, err := user.NewManager(user.ManagerOptions[U]{
 		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
-		ResetTokens: resetTokens, VerifyTokens: verifyTokens, EndSessions: endSessions(opts.Backends, refreshers),
+		ResetTokens: resetTokens, VerifyTokens: verifyTokens, EndSessions: endSessions(backends),
+		RequireVerification: opts.RequireVerification,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("usersauth: %w", err)
 	}
 	a := &UsersAuth[U]{
-		manager:             manager,
-		backends:            append([]backend.Backend(nil), opts.Backends...),
-		bound:               bound,
-		refreshers:          refreshers,
-		schema:              schema,
-		log:                 log,
-		requireVerification: opts.RequireVerification,
-		userReq:             Active,
-		superReq:            Active | Superuser,
-		background:          newBackground(log),
+		manager:    manager,
+		backends:   backends,
+		schema:     schema,
+		log:        log,
+		userReq:    Active,
+		superReq:   Active | Superuser,
+		background: newBackground(log),
 	}
-	if a.oauth, err = newOAuth(&opts, a.backends, manager); err != nil {
+	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err
 	}
 	if opts.RequireVerification {
@@ -188,3 +142,13 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 // Manager returns the user manager behind the routes, for a host's own
 // handlers, jobs and admin tools.
 func (a *UsersAuth[U]) Manager() *user.Manager[U] { return a.manager }
+
+// backend returns the mounted backend with that name, or nil.
+func (a *UsersAuth[U]) backend(name string) *mounted {
+	for _, m := range a.backends {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}

@@ -50,7 +50,7 @@ func (m *Manager[U]) ForgotPassword(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	token, err := m.resetTokens.Sign(map[string]any{"sub": b.ID.String(), "password_fgpt": fingerprint})
+	token, err := m.resetTokens.Sign(auth.Claim{Name: "sub", Value: b.ID.String()}, auth.Claim{Name: "password_fgpt", Value: fingerprint})
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (m *Manager[U]) RequestVerify(ctx context.Context, email string) error {
 	if !b.IsActive || b.IsVerified {
 		return nil
 	}
-	token, err := m.verifyTokens.Sign(map[string]any{"sub": b.ID.String(), "email": b.Email})
+	token, err := m.verifyTokens.Sign(auth.Claim{Name: "sub", Value: b.ID.String()}, auth.Claim{Name: "email", Value: b.Email})
 	if err != nil {
 		return err
 	}

@@ -47,21 +47,25 @@ type ManagerOptions[U Model] struct {
 	// that same write. Nil means there is nothing server-side to end.
 	// usersauth.New sets it to end the sessions of every configured backend.
 	EndSessions func(ctx context.Context, userID uuid.UUID) error
+	// RequireVerification lets only users who verified their e-mail address
+	// sign in: see CheckSignIn.
+	RequireVerification bool
 }
 
 // Manager holds the user operations every route is built on: create,
 // authenticate, update and delete, with their hooks. It has no HTTP in it: an
 // admin command or a background job uses it the same way the routes do.
 type Manager[U Model] struct {
-	store        Store[U]
-	hasher       PasswordHasher
-	hooks        Hooks[U]
-	policy       PasswordPolicy
-	log          *slog.Logger
-	rand         io.Reader
-	resetTokens  auth.PurposeToken
-	verifyTokens auth.PurposeToken
-	endSessions  func(ctx context.Context, userID uuid.UUID) error
+	store               Store[U]
+	hasher              PasswordHasher
+	hooks               Hooks[U]
+	policy              PasswordPolicy
+	log                 *slog.Logger
+	rand                io.Reader
+	resetTokens         auth.PurposeToken
+	verifyTokens        auth.PurposeToken
+	endSessions         func(ctx context.Context, userID uuid.UUID) error
+	requireVerification bool
 }
 
 // DefaultTokenLifetime is the lifetime of reset and verification tokens when
@@ -78,7 +82,7 @@ func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
 	}
 	m := &Manager[U]{store: o.Store, hasher: o.Hasher, hooks: o.Hooks, policy: o.Policy, log: o.Logger, rand: o.Rand,
 		resetTokens: purposeDefaults(o.ResetTokens, auth.ResetPasswordAudience), verifyTokens: purposeDefaults(o.VerifyTokens, auth.VerifyAudience),
-		endSessions: o.EndSessions}
+		endSessions: o.EndSessions, requireVerification: o.RequireVerification}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -126,15 +130,26 @@ func (m *Manager[U]) ValidatePassword(ctx context.Context, password string, u U)
 	return nil
 }
 
-// Create registers u with the given password. u.Email is normalised
-// (NormalizeEmail; an *InvalidEmailError when it is not an address). With safe set, as on the public registration route, the
-// id is generated and the flags take their defaults (active, not superuser,
-// not verified) whatever u holds; without it u's flags are kept and an id is
-// generated only if u has none.
+// Register signs up u with the given password, as the public registration
+// route does: the id is generated and the flags take their defaults
+// (active, not superuser, not verified) whatever u holds. u.Email is
+// normalised (NormalizeEmail; an *InvalidEmailError when it is not an
+// address). The AfterRegister hook runs.
 //
 // The password is checked before the e-mail's uniqueness. Errors:
-// *InvalidPasswordError, ErrAlreadyExists, or the hasher's and store's own.
-func (m *Manager[U]) Create(ctx context.Context, u U, password string, safe bool) (U, error) {
+// *InvalidEmailError, *InvalidPasswordError, ErrAlreadyExists, or the
+// hasher's and store's own.
+func (m *Manager[U]) Register(ctx context.Context, u U, password string) (U, error) {
+	b := u.UserBase()
+	b.ID = uuid.Nil
+	b.IsActive, b.IsSuperuser, b.IsVerified = true, false, false
+	return m.Create(ctx, u, password)
+}
+
+// Create stores u with the given password as a trusted caller (an admin
+// tool, a host's own code) made it: u's flags are kept, and an id is
+// generated only if u has none. Otherwise as Register.
+func (m *Manager[U]) Create(ctx context.Context, u U, password string) (U, error) {
 	var zero U
 	b := u.UserBase()
 	email, err := NormalizeEmail(b.Email)
@@ -142,10 +157,6 @@ func (m *Manager[U]) Create(ctx context.Context, u U, password string, safe bool
 		return zero, err
 	}
 	b.Email = email
-	if safe {
-		b.ID = uuid.Nil
-		b.IsActive, b.IsSuperuser, b.IsVerified = true, false, false
-	}
 	if err := m.ValidatePassword(ctx, password, u); err != nil {
 		return zero, err
 	}
@@ -165,14 +176,18 @@ func (m *Manager[U]) Create(ctx context.Context, u U, password string, safe bool
 	return u, nil
 }
 
-// Authenticate returns the active user with that e-mail and password, or
-// ErrInvalidCredentials. The e-mail is looked up as given (by its EmailKey,
-// not validated or trimmed). An unknown e-mail costs one dummy verification so
-// that timing does not reveal which accounts exist, and an inactive user is
-// refused only after the password was checked, for the same reason. A stored
-// hash that cannot be used is logged and fails the login. When the stored
-// hash was made with other parameters or another scheme, it is replaced with
-// a new one; a failure to do so is logged and does not fail the login.
+// Authenticate returns the user with that e-mail and password, provided the
+// sign-in policy lets them have a session (CheckSignIn with
+// SignInPassword): an inactive user is ErrInvalidCredentials, like an
+// unknown e-mail or a wrong password, and an unverified one, when
+// verification is required, ErrNotVerified, which only the right password
+// reveals. The e-mail is looked up as given (by its EmailKey, not validated
+// or trimmed). An unknown e-mail costs one dummy verification so that timing
+// does not reveal which accounts exist, and an inactive user is refused only
+// after the password was checked, for the same reason. A stored hash that
+// cannot be used is logged and fails the login. When the stored hash was
+// made with other parameters or another scheme, it is replaced with a new
+// one; a failure to do so is logged and does not fail the login.
 func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (U, error) {
 	var zero U
 	if len(password) > MaxPasswordBytes {
@@ -218,12 +233,12 @@ func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (
 		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "wrong password"), slog.String("user_id", b.ID.String()))
 		return zero, ErrInvalidCredentials
 	}
-	if !b.IsActive {
-		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "inactive"), slog.String("user_id", b.ID.String()))
-		return zero, ErrInvalidCredentials
-	}
-	if rehash {
+	err = m.CheckSignIn(ctx, u, SignInPassword)
+	if rehash && (err == nil || errors.Is(err, ErrNotVerified)) {
 		m.upgradeHash(ctx, u, password)
+	}
+	if err != nil {
+		return zero, err
 	}
 	return u, nil
 }
@@ -268,28 +283,46 @@ type Update struct {
 	Email *string
 	// Password is the new password in clear; it is validated and hashed.
 	Password *string
-	// IsActive, IsSuperuser and IsVerified are applied only by an unsafe
-	// (superuser) update.
+	// IsActive, IsSuperuser and IsVerified are applied only by
+	// UpdateAsSuperuser.
 	IsActive, IsSuperuser, IsVerified *bool
 	// Fields is a JSON object of the host's own fields, keyed by their exact
 	// JSON names (see Schema), applied with encoding/json.
 	Fields json.RawMessage
+	// Precondition, when set, is called with the stored user inside the
+	// atomic update, before any change is applied; an error aborts the
+	// update and is returned as is. An admin tool uses it to act only on
+	// the account it looked up ("still this e-mail", "not already set").
+	// It must be quick and must not call the store.
+	Precondition func(stored *Base) error
 }
 
-// Update applies upd to the user u, atomically in the store. A safe update,
-// as on PATCH /users/me, ignores the flags. Changing the e-mail sets
-// IsVerified to false unless the same unsafe update sets IsVerified. The
-// password is validated before anything is written. Errors:
-// *InvalidPasswordError, ErrAlreadyExists (the e-mail belongs to another
-// user), ErrNotFound, or the hasher's and store's own.
+// UpdateSelf applies upd to u as the user's own change, as PATCH /users/me
+// does: the flags are ignored. See UpdateAsSuperuser for the rest.
+func (m *Manager[U]) UpdateSelf(ctx context.Context, u U, upd Update) (U, error) {
+	return m.update(ctx, u, upd, false)
+}
+
+// UpdateAsSuperuser applies upd to the user u, flags included, atomically in
+// the store, as a superuser's PATCH /users/{id} or an admin tool does.
+// Changing the e-mail sets IsVerified to false unless the same update sets
+// IsVerified. The password is validated before anything is written. Errors:
+// *InvalidEmailError, *InvalidPasswordError, ErrAlreadyExists (the e-mail
+// belongs to another user), ErrNotFound, the Precondition's, or the
+// hasher's and store's own.
 //
-// A new password, or an unsafe update setting IsActive to false, ends every
-// session of the user (OWASP Session Management Cheat Sheet: renew the
-// session on any privilege or credential change): TokenEpoch is
-// incremented in the same write, then the EndSessions option is called. If
-// that call fails, the change stays written and Update returns the updated
-// user with an error wrapping ErrSessionsNotEnded.
-func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U, error) {
+// A new password, or setting IsActive to false, ends every session of the
+// user (OWASP Session Management Cheat Sheet: renew the session on any
+// privilege or credential change): TokenEpoch is incremented in the same
+// write, then the EndSessions option is called. If that call fails, the
+// change stays written and the updated user is returned with an error
+// wrapping ErrSessionsNotEnded.
+func (m *Manager[U]) UpdateAsSuperuser(ctx context.Context, u U, upd Update) (U, error) {
+	return m.update(ctx, u, upd, true)
+}
+
+// update applies upd; trusted applies the flags too.
+func (m *Manager[U]) update(ctx context.Context, u U, upd Update, trusted bool) (U, error) {
 	var zero U
 	id := u.UserBase().ID
 	if upd.Email != nil {
@@ -309,10 +342,15 @@ func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U,
 			return zero, err
 		}
 	}
-	ends := upd.Password != nil || (!safe && upd.IsActive != nil && !*upd.IsActive)
+	ends := upd.Password != nil || (trusted && upd.IsActive != nil && !*upd.IsActive)
 	var changed []string
 	updated, err := m.store.Update(ctx, id, func(cur U) error {
 		changed = changed[:0]
+		if upd.Precondition != nil {
+			if err := upd.Precondition(cur.UserBase()); err != nil {
+				return err
+			}
+		}
 		if len(upd.Fields) > 0 {
 			if err := json.Unmarshal(upd.Fields, cur); err != nil {
 				return fmt.Errorf("user: applying fields: %w", err)
@@ -334,7 +372,7 @@ func (m *Manager[U]) Update(ctx context.Context, u U, upd Update, safe bool) (U,
 			b.HashedPassword = hash
 			changed = append(changed, "password")
 		}
-		if !safe {
+		if trusted {
 			if upd.IsActive != nil {
 				b.IsActive = *upd.IsActive
 				changed = append(changed, "is_active")

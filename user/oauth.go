@@ -41,8 +41,9 @@ type OAuthSignIn struct {
 	OAuthName string
 	// AccountID is the provider's stable id of the account.
 	AccountID string
-	// AccountEmail is the account's e-mail address; it must be one
-	// NormalizeEmail accepts, or the sign-in fails with ErrOAuthNoEmail.
+	// AccountEmail is the account's e-mail address, taken as the provider
+	// gives it (see NormalizeProviderEmail), or the sign-in fails with
+	// ErrOAuthNoEmail.
 	AccountEmail string
 	// EmailVerified reports that the provider verified AccountEmail.
 	EmailVerified bool
@@ -68,12 +69,24 @@ func (in *OAuthSignIn) check() error {
 	case in.AccountID == "" || len(in.AccountID) > maxAccountIDLength:
 		return errors.New("user: OAuth account id empty or too long")
 	}
-	email, err := NormalizeEmail(in.AccountEmail)
+	email, err := NormalizeProviderEmail(in.AccountEmail)
 	if err != nil {
-		return ErrOAuthNoEmail
+		return fmt.Errorf("%w: %w", ErrOAuthNoEmail, err)
 	}
 	in.AccountEmail = email
 	return nil
+}
+
+// checkSignIn checks in, logging why the provider's address was refused.
+func (m *Manager[U]) checkSignIn(ctx context.Context, in *OAuthSignIn) error {
+	err := in.check()
+	if bad, ok := errors.AsType[*InvalidEmailError](err); ok {
+		// The reason names at most the offending characters, never the
+		// address.
+		m.log.LogAttrs(ctx, slog.LevelWarn, "oauth sign-in refused: unusable e-mail address from the provider",
+			slog.String("provider", in.OAuthName), slog.String("reason", bad.Reason))
+	}
+	return err
 }
 
 // account returns the OAuthAccount in describes, for the user userID.
@@ -102,8 +115,10 @@ func (m *Manager[U]) SupportsOAuth() bool {
 }
 
 // OAuthCallback signs in the user a provider vouched for, as FastAPI Users'
-// oauth_callback does, and returns that user, active or not: checking that
-// is the caller's, as for a login.
+// oauth_callback does, and returns that user once the sign-in policy let
+// them have a session (CheckSignIn with SignInOAuth: ErrInvalidCredentials
+// for an inactive user, ErrNotVerified for an unverified one where
+// verification is required).
 //
 //   - An account already linked: its tokens and e-mail are updated, and its
 //     user signs in.
@@ -118,15 +133,15 @@ func (m *Manager[U]) SupportsOAuth() bool {
 //     the provider verified the e-mail, and without a password (see
 //     UnusablePassword). The AfterRegister hook runs.
 //
-// Errors: ErrOAuthNoEmail, ErrOAuthUserAlreadyExists, ErrOAuthUnsupported,
-// or the store's own.
+// Errors: ErrOAuthNoEmail, ErrOAuthUserAlreadyExists, ErrInvalidCredentials,
+// ErrNotVerified, ErrOAuthUnsupported, or the store's own.
 func (m *Manager[U]) OAuthCallback(ctx context.Context, in OAuthSignIn) (U, error) {
 	var zero U
 	store, err := m.oauthStore()
 	if err != nil {
 		return zero, err
 	}
-	if err := in.check(); err != nil {
+	if err := m.checkSignIn(ctx, &in); err != nil {
 		return zero, err
 	}
 	// A concurrent sign-in of the same new account (a double click) can
@@ -139,7 +154,13 @@ func (m *Manager[U]) OAuthCallback(ctx context.Context, in OAuthSignIn) (U, erro
 		if errors.Is(err, ErrAlreadyExists) {
 			return zero, ErrOAuthUserAlreadyExists
 		}
-		return u, err
+		if err != nil {
+			return zero, err
+		}
+		if err := m.CheckSignIn(ctx, u, SignInOAuth); err != nil {
+			return zero, err
+		}
+		return u, nil
 	}
 }
 
@@ -235,7 +256,7 @@ func (m *Manager[U]) OAuthAssociate(ctx context.Context, u U, in OAuthSignIn) (U
 	if err != nil {
 		return zero, err
 	}
-	if err := in.check(); err != nil {
+	if err := m.checkSignIn(ctx, &in); err != nil {
 		return zero, err
 	}
 	id := u.UserBase().ID

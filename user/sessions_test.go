@@ -60,7 +60,7 @@ func newSessionsFixture(t *testing.T) *sessionsFixture {
 		t.Fatal(err)
 	}
 	f.m = m
-	if f.u, err = m.Create(context.Background(), &user.User{Base: user.Base{Email: "king.arthur@camelot.bt"}}, "guinevere", true); err != nil {
+	if f.u, err = m.Register(context.Background(), &user.User{Base: user.Base{Email: "king.arthur@camelot.bt"}}, "guinevere"); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -79,15 +79,15 @@ func TestEndSessionsTriggers(t *testing.T) {
 		gone   bool // the user is deleted
 	}{
 		{"password via safe update", func(t *testing.T, f *sessionsFixture) error {
-			_, err := f.m.Update(context.Background(), f.u, user.Update{Password: ptr("excalibur")}, true)
+			_, err := f.m.UpdateSelf(context.Background(), f.u, user.Update{Password: ptr("excalibur")})
 			return err
 		}, true, false},
 		{"password via superuser update", func(t *testing.T, f *sessionsFixture) error {
-			_, err := f.m.Update(context.Background(), f.u, user.Update{Password: ptr("excalibur")}, false)
+			_, err := f.m.UpdateAsSuperuser(context.Background(), f.u, user.Update{Password: ptr("excalibur")})
 			return err
 		}, true, false},
 		{"deactivation", func(t *testing.T, f *sessionsFixture) error {
-			_, err := f.m.Update(context.Background(), f.u, user.Update{IsActive: ptr(false)}, false)
+			_, err := f.m.UpdateAsSuperuser(context.Background(), f.u, user.Update{IsActive: ptr(false)})
 			return err
 		}, true, false},
 		{"reset", func(t *testing.T, f *sessionsFixture) error {
@@ -104,19 +104,19 @@ func TestEndSessionsTriggers(t *testing.T) {
 			return f.m.EndSessions(context.Background(), f.u)
 		}, true, false},
 		{"e-mail change", func(t *testing.T, f *sessionsFixture) error {
-			_, err := f.m.Update(context.Background(), f.u, user.Update{Email: ptr("arthur@camelot.bt")}, true)
+			_, err := f.m.UpdateSelf(context.Background(), f.u, user.Update{Email: ptr("arthur@camelot.bt")})
 			return err
 		}, false, false},
 		{"activation", func(t *testing.T, f *sessionsFixture) error {
-			_, err := f.m.Update(context.Background(), f.u, user.Update{IsActive: ptr(true)}, false)
+			_, err := f.m.UpdateAsSuperuser(context.Background(), f.u, user.Update{IsActive: ptr(true)})
 			return err
 		}, false, false},
 		{"deactivation attempted by a safe update", func(t *testing.T, f *sessionsFixture) error {
-			_, err := f.m.Update(context.Background(), f.u, user.Update{IsActive: ptr(false)}, true)
+			_, err := f.m.UpdateSelf(context.Background(), f.u, user.Update{IsActive: ptr(false)})
 			return err
 		}, false, false},
 		{"superuser flag", func(t *testing.T, f *sessionsFixture) error {
-			_, err := f.m.Update(context.Background(), f.u, user.Update{IsSuperuser: ptr(true)}, false)
+			_, err := f.m.UpdateAsSuperuser(context.Background(), f.u, user.Update{IsSuperuser: ptr(true)})
 			return err
 		}, false, false},
 	}
@@ -165,7 +165,7 @@ func TestEndSessionsFailure(t *testing.T) {
 		check  func(t *testing.T, f *sessionsFixture)
 	}{
 		{"password change", func(f *sessionsFixture) error {
-			u, err := f.m.Update(context.Background(), f.u, user.Update{Password: ptr("excalibur")}, true)
+			u, err := f.m.UpdateSelf(context.Background(), f.u, user.Update{Password: ptr("excalibur")})
 			if u == nil || u.HashedPassword == f.u.HashedPassword {
 				return errors.New("the updated user was not returned with the error")
 			}
@@ -217,7 +217,7 @@ func TestEndSessionsOutlivesTheRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Update(ctx, f.u, user.Update{Password: ptr("excalibur")}, true); err != nil {
+	if _, err := m.UpdateSelf(ctx, f.u, user.Update{Password: ptr("excalibur")}); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.rec.calls) != 1 || f.rec.ctxDone[0] {

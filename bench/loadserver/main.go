@@ -85,7 +85,7 @@ func run(addr, kind string) error {
 	if err != nil {
 		return err
 	}
-	u, err := ua.Manager().Create(ctx, &user.User{Base: user.Base{Email: "king.arthur@camelot.bt"}}, "guinevere", true)
+	u, err := ua.Manager().Register(ctx, &user.User{Base: user.Base{Email: "king.arthur@camelot.bt"}}, "guinevere")
 	if err != nil {
 		return err
 	}

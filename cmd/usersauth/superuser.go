@@ -43,7 +43,7 @@ func createSuperuser(ctx context.Context, s *session, args []string) error {
 	u := &user.User{Base: user.Base{Email: email, IsActive: true, IsSuperuser: true, IsVerified: true}}
 	pw, err := readNewPassword(ctx, s, func(pw string) error { return m.ValidatePassword(ctx, pw, u) })
 	if err == nil {
-		u, err = m.Create(ctx, u, pw, false)
+		u, err = m.Create(ctx, u, pw)
 	}
 	if e, ok := errors.AsType[*user.InvalidPasswordError](err); ok {
 		return fmt.Errorf("password refused: %s", e.Reason)

@@ -1,8 +1,10 @@
-package usersauth
+package wire
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -14,13 +16,13 @@ import (
 
 var bufferPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// encodeUser appends u's public JSON (UserRead) to dst. A user type without
+// AppendUser appends u's public JSON (UserRead) to dst. A user type without
 // fields of its own is written by hand: this runs on every GET /users/me, and
 // reflection there would cost more than the rest of the request. Other types
 // go through encoding/json, which flattens the embedded Base.
-func (a *UsersAuth[U]) encodeUser(dst []byte, u U) ([]byte, error) {
-	if len(a.schema.Fields) == 0 {
-		return appendBase(dst, u.UserBase()), nil
+func AppendUser[U user.Model](dst []byte, schema *user.Schema, u U) ([]byte, error) {
+	if len(schema.Fields) == 0 {
+		return AppendBase(dst, u.UserBase()), nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -31,11 +33,59 @@ func (a *UsersAuth[U]) encodeUser(dst []byte, u U) ([]byte, error) {
 	return append(dst, bytes.TrimRight(buf.Bytes(), "\n")...), nil
 }
 
-func appendBase(dst []byte, b *user.Base) []byte {
+// WriteUser answers u's public JSON with status, through a pooled buffer.
+func WriteUser[U user.Model](w http.ResponseWriter, status int, schema *user.Schema, u U) error {
+	bp := bufferPool.Get().(*[]byte)
+	buf, err := AppendUser((*bp)[:0], schema, u)
+	if err == nil {
+		WriteJSON(w, status, buf)
+	}
+	*bp = buf[:0]
+	bufferPool.Put(bp)
+	return err
+}
+
+// WriteUserWithAccounts answers u's public JSON with "oauth_accounts": each
+// account's id, provider, account id, e-mail and expiry, never its tokens.
+func WriteUserWithAccounts[U user.Model](w http.ResponseWriter, status int, schema *user.Schema, u U, accs []user.OAuthAccount) error {
+	buf, err := AppendUser(nil, schema, u)
+	if err != nil {
+		return err
+	}
+	if len(buf) == 0 || buf[len(buf)-1] != '}' {
+		return errors.New("wire: user JSON is not an object")
+	}
+	buf = append(buf[:len(buf)-1], `,"oauth_accounts":[`...)
+	for i, acc := range accs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"id":"`...)
+		buf = AppendUUID(buf, acc.ID)
+		buf = append(buf, `","oauth_name":`...)
+		buf = AppendString(buf, acc.OAuthName)
+		buf = append(buf, `,"account_id":`...)
+		buf = AppendString(buf, acc.AccountID)
+		buf = append(buf, `,"account_email":`...)
+		buf = AppendString(buf, acc.AccountEmail)
+		buf = append(buf, `,"expires_at":`...)
+		if acc.ExpiresAt == nil {
+			buf = append(buf, "null"...)
+		} else {
+			buf = strconv.AppendInt(buf, *acc.ExpiresAt, 10)
+		}
+		buf = append(buf, '}')
+	}
+	WriteJSON(w, status, append(buf, "]}"...))
+	return nil
+}
+
+// AppendBase appends the JSON of the fields every user has.
+func AppendBase(dst []byte, b *user.Base) []byte {
 	dst = append(dst, `{"id":"`...)
-	dst = appendUUID(dst, b.ID)
+	dst = AppendUUID(dst, b.ID)
 	dst = append(dst, `","email":`...)
-	dst = appendString(dst, b.Email)
+	dst = AppendString(dst, b.Email)
 	dst = append(dst, `,"is_active":`...)
 	dst = strconv.AppendBool(dst, b.IsActive)
 	dst = append(dst, `,"is_superuser":`...)
@@ -47,8 +97,8 @@ func appendBase(dst []byte, b *user.Base) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendUUID appends id in its canonical lower-case dashed form.
-func appendUUID(dst []byte, id uuid.UUID) []byte {
+// AppendUUID appends id in its canonical lower-case dashed form.
+func AppendUUID(dst []byte, id uuid.UUID) []byte {
 	for i, c := range id {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
 			dst = append(dst, '-')
@@ -58,9 +108,9 @@ func appendUUID(dst []byte, id uuid.UUID) []byte {
 	return dst
 }
 
-// appendString appends s as a JSON string, escaping what RFC 8259 requires
+// AppendString appends s as a JSON string, escaping what RFC 8259 requires
 // plus U+2028 and U+2029, and replacing invalid UTF-8 like encoding/json.
-func appendString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -1,4 +1,4 @@
-package usersauth
+package wire
 
 import (
 	"bytes"
@@ -16,52 +16,44 @@ import (
 // Users sets no limit). A larger one is answered 413.
 const MaxBodyBytes = 64 << 10
 
-// validationError is one item of a 422 answer, in the shape FastAPI (through
-// pydantic) gives it.
-type validationError struct {
-	Type  string         `json:"type"`
-	Loc   []any          `json:"loc"`
-	Msg   string         `json:"msg"`
-	Input any            `json:"input"`
-	Ctx   map[string]any `json:"ctx,omitempty"`
-}
-
-func unprocessable(errs ...validationError) *problem {
-	return &problem{status: http.StatusUnprocessableEntity, detail: errs}
-}
-
-func missing(loc ...any) validationError {
-	return validationError{Type: "missing", Loc: append([]any{"body"}, loc...), Msg: "Field required"}
-}
-
-// readBody reads the whole body, up to MaxBodyBytes.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// ReadBody reads the whole body, up to MaxBodyBytes.
+func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBodyBytes {
-		return nil, newProblem(http.StatusRequestEntityTooLarge)
+		return nil, NewProblem(http.StatusRequestEntityTooLarge)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, newProblem(http.StatusRequestEntityTooLarge)
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, NewProblem(http.StatusRequestEntityTooLarge)
 	}
 	if err != nil {
-		return nil, newProblem(http.StatusBadRequest)
+		return nil, NewProblem(http.StatusBadRequest)
 	}
 	return body, nil
 }
 
-// jsonBody is a request body read for a JSON route. When the content type is
-// not JSON, or the body is empty or not a JSON object, object is nil and
-// shape holds the validation error FastAPI would give; it is answered only
-// after authentication, as the contract's precedence rules say.
-type jsonBody struct {
-	object map[string]json.RawMessage
-	shape  *problem
+// Object is a JSON object body by the exact names of its members.
+type Object map[string]json.RawMessage
+
+// Body is a request body read for a JSON route. When the content type is not
+// JSON, or the body is empty or not a JSON object, Object is nil and Shape
+// holds the validation error FastAPI would give; a route that authenticates
+// answers it only after authentication, as the contract's precedence says.
+type Body struct {
+	Object Object
+	Shape  *Problem
 }
 
-// isJSONType reports whether a Content-Type header selects JSON: absent,
+// Require returns the object, or the shape problem as an error.
+func (b Body) Require() (Object, error) {
+	if b.Shape != nil {
+		return nil, b.Shape
+	}
+	return b.Object, nil
+}
+
+// IsJSONType reports whether a Content-Type header selects JSON: absent,
 // application/json, or application/*+json.
-func isJSONType(header string) bool {
+func IsJSONType(header string) bool {
 	if header == "" {
 		return true
 	}
@@ -76,51 +68,61 @@ func isJSONType(header string) bool {
 	return ok && strings.HasSuffix(sub, "+json")
 }
 
-// readJSON reads a JSON object body. Malformed JSON is an error at once (422
+// ReadJSON reads a JSON object body. Malformed JSON is an error at once (422
 // json_invalid, first in the precedence order); a well-formed body of the
-// wrong shape is reported in jsonBody.shape.
-func readJSON(w http.ResponseWriter, r *http.Request) (jsonBody, error) {
-	body, err := readBody(w, r)
+// wrong shape is reported in Body.Shape.
+func ReadJSON(w http.ResponseWriter, r *http.Request) (Body, error) {
+	body, err := ReadBody(w, r)
 	if err != nil {
-		return jsonBody{}, err
+		return Body{}, err
 	}
-	if !isJSONType(r.Header.Get("Content-Type")) {
-		return jsonBody{shape: notAnObject()}, nil
+	if !IsJSONType(r.Header.Get("Content-Type")) {
+		return Body{Shape: notAnObject()}, nil
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return jsonBody{shape: unprocessable(validationError{Type: "missing", Loc: []any{"body"}, Msg: "Field required"})}, nil
+		return Body{Shape: Unprocessable(ValidationError{Type: "missing", Loc: []any{"body"}, Msg: "Field required"})}, nil
 	}
-	obj, isObject, err := parseObject(body)
+	obj, isObject, err := ParseObject(body)
 	if err != nil {
-		return jsonBody{}, err
+		return Body{}, err
 	}
 	if !isObject {
-		return jsonBody{shape: notAnObject()}, nil
+		return Body{Shape: notAnObject()}, nil
 	}
-	return jsonBody{object: obj}, nil
+	return Body{Object: obj}, nil
+}
+
+// ReadObject reads a JSON object body for a route without authentication:
+// any problem with it is an error at once.
+func ReadObject(w http.ResponseWriter, r *http.Request) (Object, error) {
+	body, err := ReadJSON(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return body.Require()
 }
 
 // notAnObject is the answer to a body that is not a JSON object. Unlike
 // pydantic, it does not echo the body: it may hold a password.
-func notAnObject() *problem {
-	return unprocessable(validationError{
+func notAnObject() *Problem {
+	return Unprocessable(ValidationError{
 		Type: "model_attributes_type", Loc: []any{"body"},
 		Msg: "Input should be a valid dictionary or object to extract fields from",
 	})
 }
 
-func jsonInvalid(offset int64, reason string) *problem {
-	return unprocessable(validationError{
+func jsonInvalid(offset int64, reason string) *Problem {
+	return Unprocessable(ValidationError{
 		Type: "json_invalid", Loc: []any{"body", offset}, Msg: "JSON decode error",
 		Input: map[string]any{}, Ctx: map[string]any{"error": reason},
 	})
 }
 
-// parseObject parses body strictly: valid UTF-8, exactly one JSON value and
+// ParseObject parses body strictly: valid UTF-8, exactly one JSON value and
 // nothing after it but whitespace, and, when it is an object, no key twice
 // (one value per field: two parsers must never read one payload differently).
 // It returns the object's members keyed by their exact names.
-func parseObject(body []byte) (map[string]json.RawMessage, bool, error) {
+func ParseObject(body []byte) (Object, bool, error) {
 	if !utf8.Valid(body) {
 		off := 0
 		for off < len(body) {
@@ -135,8 +137,7 @@ func parseObject(body []byte) (map[string]json.RawMessage, bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var v json.RawMessage
 	if err := dec.Decode(&v); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
+		if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
 			// encoding/json counts the bytes read including the offending
 			// one; the contract (like Python's json) gives its position.
 			return nil, false, jsonInvalid(max(syn.Offset-1, 0), syntaxReason(syn))
@@ -150,7 +151,7 @@ func parseObject(body []byte) (map[string]json.RawMessage, bool, error) {
 	if v[0] != '{' {
 		return nil, false, nil
 	}
-	obj := map[string]json.RawMessage{}
+	obj := Object{}
 	od := json.NewDecoder(bytes.NewReader(v))
 	od.Token() // '{'
 	for od.More() {

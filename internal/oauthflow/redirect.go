@@ -1,4 +1,4 @@
-package usersauth
+package oauthflow
 
 import (
 	"errors"
@@ -20,17 +20,17 @@ import (
 // maxRedirectLength bounds a redirect target, in bytes.
 const maxRedirectLength = 2048
 
-// redirectOrigins is a provider's allow-list: canonical origins.
-type redirectOrigins map[string]bool
+// Origins is a provider's allow-list: canonical origins.
+type Origins map[string]bool
 
-// errRedirectNotAllowed reports a redirect target refused by the allow-list
+// ErrRedirectNotAllowed reports a redirect target refused by the allow-list
 // or malformed; the answer does not say which, nor echo it.
-var errRedirectNotAllowed = errors.New("redirect target not allowed")
+var ErrRedirectNotAllowed = errors.New("redirect target not allowed")
 
-// parseOrigins reads the configured origins: scheme://host[:port], with no
+// ParseOrigins reads the configured origins: scheme://host[:port], with no
 // path other than "/", no query, fragment or user info.
-func parseOrigins(list []string) (redirectOrigins, error) {
-	origins := make(redirectOrigins, len(list))
+func ParseOrigins(list []string) (Origins, error) {
+	origins := make(Origins, len(list))
 	for _, raw := range list {
 		u, err := url.Parse(raw)
 		if err != nil || u.User != nil || u.Opaque != "" || (u.Path != "" && u.Path != "/") ||
@@ -103,25 +103,25 @@ func hostName(h string) bool {
 // (https://good@evil); backslashes, which browsers read as slashes; spaces,
 // control and non-ASCII characters, which browsers strip or reinterpret; a
 // fragment, which the bearer answer uses; and anything longer than 2 KiB.
-func (o redirectOrigins) target(raw string) (*url.URL, error) {
+func (o Origins) Target(raw string) (*url.URL, error) {
 	if len(o) == 0 || raw == "" || len(raw) > maxRedirectLength {
-		return nil, errRedirectNotAllowed
+		return nil, ErrRedirectNotAllowed
 	}
 	for i := 0; i < len(raw); i++ {
 		if c := raw[i]; c <= ' ' || c >= 0x7f || c == '\\' || c == '#' {
-			return nil, errRedirectNotAllowed
+			return nil, ErrRedirectNotAllowed
 		}
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Opaque != "" || u.User != nil || u.Host == "" || u.Fragment != "" {
-		return nil, errRedirectNotAllowed
+		return nil, ErrRedirectNotAllowed
 	}
 	origin, ok := canonicalOrigin(u)
 	if !ok || !o[origin] {
-		return nil, errRedirectNotAllowed
+		return nil, ErrRedirectNotAllowed
 	}
 	if p := u.EscapedPath(); p != "" && p[0] != '/' {
-		return nil, errRedirectNotAllowed
+		return nil, ErrRedirectNotAllowed
 	}
 	scheme, host, _ := strings.Cut(origin, "://")
 	u.Scheme, u.Host = scheme, host
@@ -130,7 +130,7 @@ func (o redirectOrigins) target(raw string) (*url.URL, error) {
 
 // withError returns target with error=code added to its query: where the
 // callback sends the browser when the sign-in failed.
-func withError(target *url.URL, code string) string {
+func WithError(target *url.URL, code string) string {
 	u := *target
 	q := u.Query()
 	q.Set("error", code)
@@ -138,12 +138,17 @@ func withError(target *url.URL, code string) string {
 	return u.String()
 }
 
-// withToken returns target with the access token in its fragment, as the
+// WithTokens returns target with the access token in its fragment, as the
 // implicit grant does (RFC 6749 section 4.2.2): a browser sends no fragment
-// to any server, nor in a Referer.
-func withToken(target *url.URL, token string) string {
+// to any server, nor in a Referer. A backend with refresh tokens adds its
+// refresh token there too.
+func WithTokens(target *url.URL, access, refresh string) string {
 	u := *target
 	u.Fragment = ""
 	u.RawFragment = ""
-	return u.String() + "#access_token=" + url.QueryEscape(token) + "&token_type=bearer"
+	out := u.String() + "#access_token=" + url.QueryEscape(access) + "&token_type=bearer"
+	if refresh != "" {
+		out += "&refresh_token=" + url.QueryEscape(refresh)
+	}
+	return out
 }

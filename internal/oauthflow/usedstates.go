@@ -1,4 +1,4 @@
-package usersauth
+package oauthflow
 
 import (
 	"container/heap"
@@ -11,14 +11,14 @@ import (
 // 65 000 sign-ins within a state's lifetime, a few MiB.
 const DefaultMaxStates = 1 << 16
 
-// memoryStates is the default StateStore: a map of used keys with their
+// MemoryStates is the default StateStore: a map of used keys with their
 // expiry and a heap ordering them by expiry, under one lock. Expired entries
 // are dropped as calls come; when the record is full of live entries, the one
 // closest to expiry is forgotten. That bounds memory whatever the traffic,
 // at the price of letting a state forgotten that way be replayed; replay also
 // needs the browser's CSRF cookie and a code the provider has not yet
 // redeemed, so the bound, not the record, is the weaker defence.
-type memoryStates struct {
+type MemoryStates struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	max     int
@@ -26,12 +26,14 @@ type memoryStates struct {
 	order   stateHeap
 }
 
-func newMemoryStates(now func() time.Time, limit int) *memoryStates {
-	return &memoryStates{now: now, max: max(limit, 1), expires: make(map[string]time.Time)}
+// NewMemoryStates returns an empty record of at most limit states, on the
+// clock now.
+func NewMemoryStates(now func() time.Time, limit int) *MemoryStates {
+	return &MemoryStates{now: now, max: max(limit, 1), expires: make(map[string]time.Time)}
 }
 
 // Use records key until expires and reports whether this is its first use.
-func (m *memoryStates) Use(_ context.Context, key string, expires time.Time) (bool, error) {
+func (m *MemoryStates) Use(_ context.Context, key string, expires time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
@@ -49,8 +51,8 @@ func (m *memoryStates) Use(_ context.Context, key string, expires time.Time) (bo
 	return true, nil
 }
 
-// len returns how many keys are recorded.
-func (m *memoryStates) len() int {
+// Len returns how many keys are recorded.
+func (m *MemoryStates) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.expires)
