@@ -108,4 +108,3 @@ func TestParseOrigins(t *testing.T) {
 		})
 	}
 }
-
