@@ -11,16 +11,11 @@ import (
 	"testing"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/internal/apptest"
 	"github.com/usersauth/usersauth/user"
 )
 
-// discardWriter is a ResponseWriter that keeps nothing, so benchmarks measure
-// the handler and not the recorder.
-type discardWriter struct{ h http.Header }
-
-func (d *discardWriter) Header() http.Header         { return d.h }
-func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (d *discardWriter) WriteHeader(int)             {}
+type discardWriter = apptest.DiscardWriter
 
 func benchApp(b *testing.B) (*testApp[*user.User], string) {
 	b.Helper()
@@ -40,7 +35,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	}))
 	r := httptest.NewRequest("GET", "/notes", nil)
 	r.Header.Set("Authorization", "Bearer "+token)
-	w := &discardWriter{h: http.Header{}}
+	w := &discardWriter{H: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
 		h.ServeHTTP(w, r)
@@ -66,18 +61,18 @@ func BenchmarkGetMe(b *testing.B) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /users/me", bare)
 	b.Run("usersauth", func(b *testing.B) {
-		w := &discardWriter{h: http.Header{}}
+		w := &discardWriter{H: http.Header{}}
 		b.ReportAllocs()
 		for b.Loop() {
-			clear(w.h)
+			clear(w.H)
 			ta.handler.ServeHTTP(w, r)
 		}
 	})
 	b.Run("bare", func(b *testing.B) {
-		w := &discardWriter{h: http.Header{}}
+		w := &discardWriter{H: http.Header{}}
 		b.ReportAllocs()
 		for b.Loop() {
-			clear(w.h)
+			clear(w.H)
 			mux.ServeHTTP(w, r)
 		}
 	})
@@ -147,7 +142,7 @@ func BenchmarkLogin(b *testing.B) {
 	b.Run("route", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			w := &discardWriter{h: http.Header{}}
+			w := &discardWriter{H: http.Header{}}
 			for pb.Next() {
 				r := httptest.NewRequest("POST", "/auth/jwt/login", strings.NewReader(form))
 				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -1,6 +1,7 @@
 package usersauth
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -8,43 +9,152 @@ import (
 	"testing"
 )
 
+const module = "github.com/usersauth/usersauth"
+
+// drivers are the packages only the store adapters and the Redis
+// sub-packages may link.
+var drivers = []string{"modernc.org/sqlite", "github.com/jackc/pgx", "github.com/redis/go-redis"}
+
 // TestLayering holds the packages to the dependency rules of the design:
 // dependencies point inward, and no core package links a database driver, so
-// a host pays only for the store it mounts.
+// a host pays only for the store it mounts. For the packages a host imports
+// whatever store it uses, the rule holds for their tests too: a host's go mod
+// tidy loads the tests of every package it imports.
 func TestLayering(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	const mod = "github.com/usersauth/usersauth"
-	drivers := []string{"modernc.org/sqlite", "github.com/jackc/pgx", "github.com/redis/go-redis"}
 	rules := []struct {
 		pkg       string
 		forbidden []string
+		// tests: the package's tests link no driver either.
+		tests bool
 	}{
-		{mod, drivers},
-		{mod + "/user", append([]string{"net/http", mod + "/store", mod + "/backend"}, drivers...)},
-		{mod + "/auth", append([]string{"net/http", mod + "/user", mod + "/store", mod + "/backend"}, drivers...)},
-		{mod + "/backend", append([]string{mod + "/store"}, drivers...)},
-		{mod + "/store/memory", append([]string{"net/http", mod + "/backend"}, drivers...)},
-		{mod + "/store/sqlstore", append([]string{"net/http", mod + "/backend"}, drivers...)},
-		{mod + "/store/internal/rowread", append([]string{"net/http", mod + "/user", mod + "/backend"}, drivers...)},
+		{module, drivers, true},
+		{module + "/user", append([]string{"net/http", module + "/store", module + "/backend"}, drivers...), true},
+		{module + "/auth", append([]string{"net/http", module + "/user", module + "/store", module + "/backend"}, drivers...), true},
+		{module + "/backend", append([]string{module + "/store"}, drivers...), false},
+		{module + "/store/memory", append([]string{"net/http", module + "/backend"}, drivers...), true},
+		{module + "/store/sqlstore", append([]string{"net/http", module + "/backend"}, drivers...), false},
+		{module + "/store/internal/rowread", append([]string{"net/http", module + "/user", module + "/backend"}, drivers...), false},
 		// The SQLite store links SQLite, and only SQLite.
-		{mod + "/store/sqlite", []string{"net/http", mod + "/backend", "github.com/jackc/pgx", "github.com/redis/go-redis"}},
-		{mod + "/backend/redistoken", []string{mod + "/store", "modernc.org/sqlite", "github.com/jackc/pgx"}},
-		{mod + "/oauth", append([]string{mod + "/store"}, drivers...)},
+		{module + "/store/sqlite", []string{"net/http", module + "/backend", "github.com/jackc/pgx", "github.com/redis/go-redis"}, false},
+		{module + "/backend/redistoken", []string{module + "/store", "modernc.org/sqlite", "github.com/jackc/pgx"}, false},
+		{module + "/oauth", append([]string{module + "/store", module + "/user", module + "/backend"}, drivers...), true},
+		// What the root's routes need but a host never sees.
+		{module + "/internal/wire", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
+		{module + "/internal/oauthflow", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
+		{module + "/internal/apptest", append([]string{module}, drivers...), false},
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	for _, r := range rules {
-		out, err := exec.Command(gobin, "list", "-deps", "-f", "{{.ImportPath}}", r.pkg).Output()
-		if err != nil {
-			t.Fatalf("go list %s: %v", r.pkg, err)
+	deps := func(pkg string, tests bool) []string {
+		args := []string{"list", "-deps", "-f", "{{.ImportPath}}"}
+		if tests {
+			args = append(args, "-test")
 		}
+		out, err := exec.Command(gobin, append(args, pkg)...).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		var list []string
 		for dep := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+			dep, _, _ = strings.Cut(dep, " ") // "pkg [pkg.test]" for a test variant
+			list = append(list, dep)
+		}
+		return list
+	}
+	matches := func(dep, f string) bool {
+		// The module's root names one package, not everything under it.
+		return dep == f || (f != module && strings.HasPrefix(dep, f+"/"))
+	}
+	for _, r := range rules {
+		for _, dep := range deps(r.pkg, false) {
 			for _, f := range r.forbidden {
-				if dep == f || strings.HasPrefix(dep, f+"/") {
+				if matches(dep, f) {
 					t.Errorf("%s depends on %s", r.pkg, dep)
 				}
 			}
+		}
+		if !r.tests {
+			continue
+		}
+		// Tests may use other layers (a store, a backend), never a driver.
+		for _, dep := range deps(r.pkg, true) {
+			for _, f := range drivers {
+				if matches(dep, f) {
+					t.Errorf("the tests of %s depend on %s: they land in the go.sum of every host that imports it", r.pkg, dep)
+				}
+			}
+		}
+	}
+}
+
+// TestHostGoSum: a host module that imports the root and store/memory
+// resolves, with go mod tidy, without pgx, go-redis or modernc: not in its
+// build, not in its go.sum. It runs offline, from the module cache the
+// build of this module filled.
+func TestHostGoSum(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go mod tidy")
+	}
+	repo, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/host\n\ngo 1.26\n\nrequire "+module+" v0.0.0\n\nreplace "+module+" => "+repo+"\n")
+	write("main.go", `package main
+
+import (
+	"net/http"
+
+	"github.com/usersauth/usersauth"
+	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/store/memory"
+	"github.com/usersauth/usersauth/user"
+)
+
+func main() {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	ua, err := usersauth.New(usersauth.Options[*user.User]{
+		Store: memory.New[*user.User](), Secret: secret,
+		Backends: []backend.Backend{{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, 3600e9)}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	ua.Mount(mux)
+}
+`)
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	run := func(args ...string) string {
+		cmd := exec.Command(gobin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	run("mod", "tidy")
+	deps := run("list", "-deps", "-test", "./...")
+	sum, err := os.ReadFile(filepath.Join(dir, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, heavy := range []string{"github.com/jackc/pgx", "github.com/redis/go-redis", "modernc.org/"} {
+		if strings.Contains(string(sum), heavy) {
+			t.Errorf("the host's go.sum holds %s:\n%s", heavy, sum)
+		}
+		if strings.Contains(deps, heavy) {
+			t.Errorf("the host's build holds %s", heavy)
 		}
 	}
 }

@@ -15,7 +15,7 @@ func BenchmarkOAuthAuthorize(b *testing.B) {
 	r := httptest.NewRequest(http.MethodGet, "/auth/dev/authorize?redirect_to="+url.QueryEscape(frontend+"/x"), nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		w := &discardWriter{h: http.Header{}}
+		w := &discardWriter{H: http.Header{}}
 		h.ServeHTTP(w, r)
 	}
 }
@@ -34,7 +34,7 @@ func BenchmarkOAuthCallbackForged(b *testing.B) {
 	r.Header.Set("Cookie", DefaultCSRFCookieName+"=not-the-one")
 	b.ReportAllocs()
 	for b.Loop() {
-		w := &discardWriter{h: http.Header{}}
+		w := &discardWriter{H: http.Header{}}
 		h.ServeHTTP(w, r)
 	}
 }
@@ -46,13 +46,13 @@ func BenchmarkOAuthCallbackForged(b *testing.B) {
 func BenchmarkOAuthSignIn(b *testing.B) {
 	e := newOAuthEnv(b, nil)
 	br := e.browser()
-	if r := br.signIn(e, "dev", "king.arthur@camelot.bt"); r.status != http.StatusOK {
-		b.Fatalf("sign-up: %d %s", r.status, r.body)
+	if r := br.signIn(e, "dev", "king.arthur@camelot.bt"); r.Status != http.StatusOK {
+		b.Fatalf("sign-up: %d %s", r.Status, r.Body)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if r := br.signIn(e, "dev", "king.arthur@camelot.bt"); r.status != http.StatusOK {
-			b.Fatalf("sign-in: %d %s", r.status, r.body)
+		if r := br.signIn(e, "dev", "king.arthur@camelot.bt"); r.Status != http.StatusOK {
+			b.Fatalf("sign-in: %d %s", r.Status, r.Body)
 		}
 	}
 }
@@ -61,13 +61,13 @@ func BenchmarkOAuthSignIn(b *testing.B) {
 // second query it costs.
 func BenchmarkGetMeWithAccounts(b *testing.B) {
 	e := newOAuthEnv(b, func(c *oauthConfig) { c.opts.IncludeOAuthAccounts = true })
-	token := e.browser().signIn(e, "dev", "king.arthur@camelot.bt").json(b)["access_token"].(string)
+	token := e.browser().signIn(e, "dev", "king.arthur@camelot.bt").JSON(b)["access_token"].(string)
 	h := e.ua.Handler()
 	r := httptest.NewRequest(http.MethodGet, "/users/me", nil)
 	r.Header.Set("Authorization", "Bearer "+token)
 	b.ReportAllocs()
 	for b.Loop() {
-		w := &discardWriter{h: http.Header{}}
+		w := &discardWriter{H: http.Header{}}
 		h.ServeHTTP(w, r)
 	}
 }

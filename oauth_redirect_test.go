@@ -20,10 +20,10 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 	}
 	seeOther := func(t *testing.T, r reply) *url.URL {
 		t.Helper()
-		if r.status != http.StatusSeeOther || len(r.body) != 0 {
-			t.Fatalf("callback answered %d %v %s, want 303", r.status, r.header, r.body)
+		if r.Status != http.StatusSeeOther || len(r.Body) != 0 {
+			t.Fatalf("callback answered %d %v %s, want 303", r.Status, r.Header, r.Body)
 		}
-		u, err := url.Parse(r.header.Get("Location"))
+		u, err := url.Parse(r.Header.Get("Location"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		if loc.String() != target {
 			t.Errorf("Location %s, want %s", loc, target)
 		}
-		if e.me(frag.Get("access_token")).json(t)["email"] != "lancelot@camelot.bt" {
+		if e.me(frag.Get("access_token")).JSON(t)["email"] != "lancelot@camelot.bt" {
 			t.Error("the token in the fragment does not work")
 		}
 	})
@@ -53,16 +53,16 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		if loc := seeOther(t, r); loc.String() != target {
 			t.Errorf("Location %s, want %s", loc, target)
 		}
-		if c := r.cookie("fastapiusersauth"); c == nil || c.Value == "" {
-			t.Fatalf("no session cookie with the redirect: %v", r.header["Set-Cookie"])
+		if c := r.Cookie("fastapiusersauth"); c == nil || c.Value == "" {
+			t.Fatalf("no session cookie with the redirect: %v", r.Header["Set-Cookie"])
 		}
-		if c := r.cookie(DefaultCSRFCookieName); c == nil || c.MaxAge >= 0 {
+		if c := r.Cookie(DefaultCSRFCookieName); c == nil || c.MaxAge >= 0 {
 			t.Error("the CSRF cookie was not cleared")
 		}
-		if r.header.Get("Cache-Control") != "no-store" {
+		if r.Header.Get("Cache-Control") != "no-store" {
 			t.Error("a redirect carrying a session may be cached")
 		}
-		if b.get(e.app.URL+"/users/me").status != http.StatusOK {
+		if b.get(e.app.URL+"/users/me").Status != http.StatusOK {
 			t.Error("the session cookie does not work")
 		}
 	})
@@ -121,7 +121,7 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		e.clock.Advance(StateLifetime + 1)
 		r := b.get(cb)
 		wantDetail(t, r, http.StatusBadRequest, "ACCESS_TOKEN_ALREADY_EXPIRED")
-		if r.header.Get("Location") != "" {
+		if r.Header.Get("Location") != "" {
 			t.Fatal("an expired state's redirect was followed")
 		}
 	})
@@ -145,7 +145,7 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		b.setAppCookie(DefaultCSRFCookieName, csrf)
 		r := b.get(e.app.URL + "/auth/dev/callback?" + url.Values{"code": {"x"}, "state": {state}}.Encode())
 		wantDetail(t, r, http.StatusBadRequest, "OAUTH_INVALID_STATE")
-		if r.header.Get("Location") != "" {
+		if r.Header.Get("Location") != "" {
 			t.Fatal("redirected to a target outside the allow-list")
 		}
 	})
@@ -154,23 +154,23 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		b := e.browser()
 		for _, to := range []string{"https://evil.example/", "//evil.example", "https://app.camelot.bt@evil.example", `https://app.camelot.bt\@evil.example`, "https://app.camelot.bt:8443/"} {
 			r := b.get(e.app.URL + authorizeTo("dev", to))
-			if r.status != http.StatusUnprocessableEntity || r.cookie(DefaultCSRFCookieName) != nil {
-				t.Errorf("redirect_to=%s: %d %s, want 422 and no cookie", to, r.status, r.body)
+			if r.Status != http.StatusUnprocessableEntity || r.Cookie(DefaultCSRFCookieName) != nil {
+				t.Errorf("redirect_to=%s: %d %s, want 422 and no cookie", to, r.Status, r.Body)
 			}
-			if strings.Contains(string(r.body), "evil") {
-				t.Errorf("the refusal echoes the target: %s", r.body)
+			if strings.Contains(string(r.Body), "evil") {
+				t.Errorf("the refusal echoes the target: %s", r.Body)
 			}
 		}
 		r := b.get(e.app.URL + "/auth/dev/authorize?redirect_to=" + url.QueryEscape(target) + "&redirect_to=" + url.QueryEscape(target))
-		if r.status != http.StatusUnprocessableEntity {
-			t.Errorf("two redirect_to: %d, want 422", r.status)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("two redirect_to: %d, want 422", r.Status)
 		}
 	})
 	t.Run("NoAllowList", func(t *testing.T) {
 		e := newOAuthEnv(t, func(c *oauthConfig) { c.opts.OAuth[0].AllowedRedirectOrigins = nil })
 		r := e.browser().get(e.app.URL + authorizeTo("dev", target))
-		if r.status != http.StatusUnprocessableEntity {
-			t.Fatalf("redirect_to without an allow-list: %d %s, want 422", r.status, r.body)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("redirect_to without an allow-list: %d %s, want 422", r.Status, r.Body)
 		}
 	})
 }

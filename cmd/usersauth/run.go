@@ -64,6 +64,8 @@ type session struct {
 	opts  options
 	db    *sqlstore.DB
 	users *sqlstore.UserStore[*user.User]
+	// manager changes users as the server would; see newManager.
+	manager *user.Manager[*user.User]
 }
 
 func commands() []command {
@@ -176,6 +178,9 @@ func withDB(ctx context.Context, s *session, c command, args []string) (err erro
 		}
 	}()
 	s.db, s.users = db, db.Users()
+	if s.manager, err = newManager(s); err != nil {
+		return err
+	}
 	return c.exec(ctx, s, args)
 }
 

@@ -155,6 +155,8 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	mux := http.NewServeMux()
 	ua.Mount(mux)
 	mux.Handle("GET /authenticated-route", ua.RequireUser(usersauth.Active)(http.HandlerFunc(authenticatedRoute)))
+	// Every other path answers as FastAPI does: 404 {"detail":"Not Found"}.
+	mux.Handle("/", ua.NotFoundHandler())
 	return &app{ua: ua, db: db, store: store, handler: mux, refresh: refresh}, nil
 }
 

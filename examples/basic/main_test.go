@@ -428,3 +428,21 @@ func TestRefreshFlag(t *testing.T) {
 		wantStatus(t, "the newest token of a revoked family", resp, body, http.StatusUnauthorized)
 	})
 }
+
+// TestUnknownPathsAnswerAsFastAPI: every path the server has no route for
+// answers FastAPI's JSON 404, the bare /auth and /users included (no
+// redirect to /auth/), and not Go's text/plain one.
+func TestUnknownPathsAnswerAsFastAPI(t *testing.T) {
+	_, base := startServer(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	x := exchange{t: t, base: base, client: client}
+	for _, path := range []string{"/", "/nowhere", "/docs", "/auth", "/users", "/auth/nowhere", "/authenticated-route/x"} {
+		t.Run(path, func(t *testing.T) {
+			resp, body := x.do("GET", path, nil, nil)
+			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/json" ||
+				string(body) != `{"detail":"Not Found"}` {
+				t.Fatalf("%d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+		})
+	}
+}

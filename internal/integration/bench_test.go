@@ -1,4 +1,4 @@
-package usersauth
+package integration
 
 import (
 	"io"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/user"
 )
@@ -27,7 +28,7 @@ func BenchmarkGetMeStrategies(b *testing.B) {
 	}
 	for _, k := range ks {
 		b.Run(k.name, func(b *testing.B) {
-			sa := newSessionApp(b, k, func(o *Options[*user.User]) { o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) })
+			sa := newSessionApp(b, k, func(o *usersauth.Options[*user.User]) { o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) })
 			sa.register("king.arthur@camelot.bt", "guinevere")
 			tok := sa.token("king.arthur@camelot.bt", "guinevere")
 			r := httptest.NewRequest("GET", "/users/me", nil)
@@ -37,10 +38,10 @@ func BenchmarkGetMeStrategies(b *testing.B) {
 			if rec.Code != http.StatusOK {
 				b.Fatalf("%d %s", rec.Code, rec.Body)
 			}
-			w := &discardWriter{h: http.Header{}}
+			w := &discardWriter{H: http.Header{}}
 			b.ReportAllocs()
 			for b.Loop() {
-				clear(w.h)
+				clear(w.H)
 				sa.handler.ServeHTTP(w, r)
 			}
 		})

@@ -1,4 +1,4 @@
-package usersauth
+package integration
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/user"
@@ -30,14 +31,14 @@ func TestLogoutEndsServerSideToken(t *testing.T) {
 			sa.register("king.arthur@camelot.bt", "guinevere")
 			phone := sa.token("king.arthur@camelot.bt", "guinevere")
 			laptop := sa.token("king.arthur@camelot.bt", "guinevere")
-			sa.mustDo(newReq("GET", "/users/me").bearer(phone), http.StatusOK)
-			sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(phone), http.StatusNoContent)
+			sa.mustDo(newReq("GET", "/users/me").Bearer(phone), http.StatusOK)
+			sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(phone), http.StatusNoContent)
 			if got := sa.me(phone); got != http.StatusUnauthorized {
 				t.Fatalf("GET /users/me after logout = %d, want 401", got)
 			}
-			res := sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(phone), http.StatusUnauthorized)
-			if string(res.body) != `{"detail":"Unauthorized"}` {
-				t.Fatalf("second logout body %s", res.body)
+			res := sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(phone), http.StatusUnauthorized)
+			if string(res.Body) != `{"detail":"Unauthorized"}` {
+				t.Fatalf("second logout body %s", res.Body)
 			}
 			if got := sa.me(laptop); got != http.StatusOK {
 				t.Fatalf("the other session after logout = %d, want 200", got)
@@ -46,11 +47,11 @@ func TestLogoutEndsServerSideToken(t *testing.T) {
 			// Through the cookie: logout clears the cookie and ends the token.
 			cookies := sa.cookieLogin("king.arthur@camelot.bt", "guinevere")
 			tok := cookies["fastapiusersauth"].Value
-			sa.mustDo(newReq("POST", "/auth/cookie/logout").cookie(tok), http.StatusNoContent)
+			sa.mustDo(newReq("POST", "/auth/cookie/logout").AuthCookie(tok), http.StatusNoContent)
 			if got := sa.meCookie(tok); got != http.StatusUnauthorized {
 				t.Fatalf("cookie after logout = %d, want 401", got)
 			}
-			sa.mustDo(newReq("POST", "/auth/cookie/logout").cookie(tok), http.StatusUnauthorized)
+			sa.mustDo(newReq("POST", "/auth/cookie/logout").AuthCookie(tok), http.StatusUnauthorized)
 		})
 	}
 }
@@ -67,10 +68,10 @@ type trigger struct {
 func triggers() []trigger {
 	return []trigger{
 		{"password change via PATCH /users/me", func(t *testing.T, sa *sessionApp, _ uuid.UUID, arthur, _ string) {
-			sa.mustDo(newReq("PATCH", "/users/me").bearer(arthur).jsonBody(`{"password":"excalibur"}`), http.StatusOK)
+			sa.mustDo(newReq("PATCH", "/users/me").Bearer(arthur).JSON(`{"password":"excalibur"}`), http.StatusOK)
 		}, "excalibur"},
 		{"password change by a superuser", func(t *testing.T, sa *sessionApp, id uuid.UUID, _, boss string) {
-			sa.mustDo(newReq("PATCH", "/users/"+id.String()).bearer(boss).jsonBody(`{"password":"excalibur"}`), http.StatusOK)
+			sa.mustDo(newReq("PATCH", "/users/"+id.String()).Bearer(boss).JSON(`{"password":"excalibur"}`), http.StatusOK)
 		}, "excalibur"},
 		{"password reset", func(t *testing.T, sa *sessionApp, _ uuid.UUID, _, _ string) {
 			if err := sa.ua.Manager().ForgotPassword(context.Background(), "king.arthur@camelot.bt"); err != nil {
@@ -78,25 +79,25 @@ func triggers() []trigger {
 			}
 			token := sa.resets["king.arthur@camelot.bt"]
 			body, _ := json.Marshal(map[string]string{"token": token, "password": "excalibur"})
-			sa.mustDo(newReq("POST", "/auth/reset-password").jsonBody(string(body)), http.StatusOK)
+			sa.mustDo(newReq("POST", "/auth/reset-password").JSON(string(body)), http.StatusOK)
 		}, "excalibur"},
 		{"deactivation", func(t *testing.T, sa *sessionApp, id uuid.UUID, _, boss string) {
-			sa.mustDo(newReq("PATCH", "/users/"+id.String()).bearer(boss).jsonBody(`{"is_active":false}`), http.StatusOK)
+			sa.mustDo(newReq("PATCH", "/users/"+id.String()).Bearer(boss).JSON(`{"is_active":false}`), http.StatusOK)
 			// Reactivated behind the routes' back: the old sessions must
 			// not come back with the account.
 			sa.set(id, func(b *user.Base) { b.IsActive = true })
 		}, "guinevere"},
 		{"deletion", func(t *testing.T, sa *sessionApp, id uuid.UUID, _, boss string) {
-			sa.mustDo(newReq("DELETE", "/users/"+id.String()).bearer(boss), http.StatusNoContent)
+			sa.mustDo(newReq("DELETE", "/users/"+id.String()).Bearer(boss), http.StatusNoContent)
 		}, ""},
 		{"logout-all", func(t *testing.T, sa *sessionApp, _ uuid.UUID, arthur, _ string) {
-			sa.mustDo(newReq("POST", "/auth/bearer/logout-all").bearer(arthur), http.StatusNoContent)
+			sa.mustDo(newReq("POST", "/auth/bearer/logout-all").Bearer(arthur), http.StatusNoContent)
 		}, "guinevere"},
 		{"logout-all through the cookie backend", func(t *testing.T, sa *sessionApp, _ uuid.UUID, _, _ string) {
 			cookies := sa.cookieLogin("king.arthur@camelot.bt", "guinevere")
-			res := sa.mustDo(newReq("POST", "/auth/cookie/logout-all").cookie(cookies["fastapiusersauth"].Value), http.StatusNoContent)
-			if c := cookiesOf(res)["fastapiusersauth"]; c == nil || c.Value != "" || c.MaxAge != -1 {
-				t.Fatalf("logout-all did not clear the cookie: %v", res.header.Values("Set-Cookie"))
+			res := sa.mustDo(newReq("POST", "/auth/cookie/logout-all").AuthCookie(cookies["fastapiusersauth"].Value), http.StatusNoContent)
+			if c := res.Cookies()["fastapiusersauth"]; c == nil || c.Value != "" || c.MaxAge != -1 {
+				t.Fatalf("logout-all did not clear the cookie: %v", res.Header.Values("Set-Cookie"))
 			}
 		}, "guinevere"},
 	}
@@ -161,9 +162,9 @@ func TestRevocationSparesOtherChanges(t *testing.T) {
 			id := sa.register("king.arthur@camelot.bt", "guinevere")
 			boss := sa.superuser()
 			tok := sa.token("king.arthur@camelot.bt", "guinevere")
-			sa.mustDo(newReq("PATCH", "/users/me").bearer(tok).jsonBody(`{"email":"arthur@camelot.bt"}`), http.StatusOK)
-			sa.mustDo(newReq("PATCH", "/users/"+id.String()).bearer(boss).jsonBody(`{"is_verified":true,"is_active":true}`), http.StatusOK)
-			sa.mustDo(newReq("PATCH", "/users/me").bearer(tok).jsonBody(`{}`), http.StatusOK)
+			sa.mustDo(newReq("PATCH", "/users/me").Bearer(tok).JSON(`{"email":"arthur@camelot.bt"}`), http.StatusOK)
+			sa.mustDo(newReq("PATCH", "/users/"+id.String()).Bearer(boss).JSON(`{"is_verified":true,"is_active":true}`), http.StatusOK)
+			sa.mustDo(newReq("PATCH", "/users/me").Bearer(tok).JSON(`{}`), http.StatusOK)
 			if got := sa.me(tok); got != http.StatusOK {
 				t.Fatalf("token after an e-mail change and flag updates = %d, want 200", got)
 			}
@@ -194,7 +195,7 @@ func TestRevocationOncePerStrategy(t *testing.T) {
 	other := &revokeCounter{Strategy: backend.Database(memory.NewTokenStore(), time.Hour)}
 	refreshes := &countingRefreshStore{RefreshStore: memory.NewRefreshStore()}
 	refresh := &backend.RefreshConfig{Store: refreshes, Lifetime: time.Hour, MaxLifetime: 2 * time.Hour}
-	sa := newSessionApp(t, kindNamed("database"), func(o *Options[*user.User]) {
+	sa := newSessionApp(t, kindNamed("database"), func(o *usersauth.Options[*user.User]) {
 		o.Backends = []backend.Backend{
 			{Name: "a", Transport: backend.Bearer("auth/a/login"), Strategy: shared, Refresh: refresh},
 			{Name: "b", Transport: backend.Bearer("auth/b/login"), Strategy: shared, Refresh: refresh},
@@ -203,8 +204,8 @@ func TestRevocationOncePerStrategy(t *testing.T) {
 		}
 	})
 	sa.register("king.arthur@camelot.bt", "guinevere")
-	tok := sa.mustDo(newReq("POST", "/auth/a/login").form("username", "king.arthur@camelot.bt", "password", "guinevere"), http.StatusOK).json(t)["access_token"].(string)
-	sa.mustDo(newReq("POST", "/auth/a/logout-all").bearer(tok), http.StatusNoContent)
+	tok := sa.mustDo(newReq("POST", "/auth/a/login").Form("username", "king.arthur@camelot.bt", "password", "guinevere"), http.StatusOK).JSON(t)["access_token"].(string)
+	sa.mustDo(newReq("POST", "/auth/a/logout-all").Bearer(tok), http.StatusNoContent)
 	if s, o, r := shared.calls.Load(), other.calls.Load(), refreshes.userDeletes.Load(); s != 1 || o != 1 || r != 1 {
 		t.Fatalf("RevokeUser calls: shared strategy %d, other %d, shared refresh store %d; want 1 each", s, o, r)
 	}
@@ -235,19 +236,19 @@ func TestRevocationFailureIs500(t *testing.T) {
 		check func(t *testing.T, sa *sessionApp, id uuid.UUID)
 	}{
 		{"password change", func(_ *sessionApp, _ uuid.UUID, tok, _ string) *req {
-			return newReq("PATCH", "/users/me").bearer(tok).jsonBody(`{"password":"excalibur"}`)
+			return newReq("PATCH", "/users/me").Bearer(tok).JSON(`{"password":"excalibur"}`)
 		}, func(t *testing.T, sa *sessionApp, _ uuid.UUID) {
 			sa.token("king.arthur@camelot.bt", "excalibur") // the new password works
 		}},
 		{"deletion", func(_ *sessionApp, id uuid.UUID, _, boss string) *req {
-			return newReq("DELETE", "/users/"+id.String()).bearer(boss)
+			return newReq("DELETE", "/users/"+id.String()).Bearer(boss)
 		}, func(t *testing.T, sa *sessionApp, id uuid.UUID) {
 			if _, err := sa.users.Get(context.Background(), id); !errors.Is(err, user.ErrNotFound) {
 				t.Fatalf("the user was not deleted: %v", err)
 			}
 		}},
 		{"logout-all", func(_ *sessionApp, _ uuid.UUID, tok, _ string) *req {
-			return newReq("POST", "/auth/bearer/logout-all").bearer(tok)
+			return newReq("POST", "/auth/bearer/logout-all").Bearer(tok)
 		}, func(t *testing.T, sa *sessionApp, id uuid.UUID) {
 			if u, _ := sa.users.Get(context.Background(), id); u.TokenEpoch != 1 {
 				t.Fatalf("TokenEpoch = %d, want 1", u.TokenEpoch)
@@ -256,7 +257,7 @@ func TestRevocationFailureIs500(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			counter := &revokeCounter{Strategy: backend.Database(memory.NewTokenStore(), time.Hour), fail: down}
-			sa := newSessionApp(t, kindNamed("database"), func(o *Options[*user.User]) {
+			sa := newSessionApp(t, kindNamed("database"), func(o *usersauth.Options[*user.User]) {
 				for i := range o.Backends {
 					o.Backends[i].Strategy = counter
 				}
@@ -265,8 +266,8 @@ func TestRevocationFailureIs500(t *testing.T) {
 			boss := sa.superuser()
 			tok := sa.token("king.arthur@camelot.bt", "guinevere")
 			res := sa.do(tc.route(sa, id, tok, boss))
-			if res.status != http.StatusInternalServerError || string(res.body) != `{"detail":"Internal Server Error"}` {
-				t.Fatalf("answer %d %s, want 500", res.status, res.body)
+			if res.Status != http.StatusInternalServerError || string(res.Body) != `{"detail":"Internal Server Error"}` {
+				t.Fatalf("answer %d %s, want 500", res.Status, res.Body)
 			}
 			tc.check(t, sa, id)
 			logs := sa.logText()
@@ -283,7 +284,7 @@ func TestRevocationFailureIs500(t *testing.T) {
 // TestLogoutAllRequirements: logout-all authenticates and authorises like
 // logout.
 func TestLogoutAllRequirements(t *testing.T) {
-	sa := newSessionApp(t, kindNamed("database"), func(o *Options[*user.User]) { o.RequireVerification = true })
+	sa := newSessionApp(t, kindNamed("database"), func(o *usersauth.Options[*user.User]) { o.RequireVerification = true })
 	id := sa.register("king.arthur@camelot.bt", "guinevere")
 	sa.set(id, func(b *user.Base) { b.IsVerified = true })
 	tok := sa.token("king.arthur@camelot.bt", "guinevere")
@@ -302,18 +303,18 @@ func TestLogoutAllRequirements(t *testing.T) {
 		want int
 	}{
 		{"no token", newReq("POST", "/auth/bearer/logout-all"), 401},
-		{"garbage token", newReq("POST", "/auth/bearer/logout-all").bearer("garbage"), 401},
-		{"inactive user", newReq("POST", "/auth/bearer/logout-all").bearer(sleepy), 401},
-		{"unverified user", newReq("POST", "/auth/bearer/logout-all").bearer(unverified), 403},
-		{"cookie, cross-site", newReq("POST", "/auth/cookie/logout-all").cookie(cookie).with("Sec-Fetch-Site", "cross-site"), 403},
-		{"GET", newReq("GET", "/auth/bearer/logout-all").bearer(tok), 405},
-		{"unknown backend", newReq("POST", "/auth/nope/logout-all").bearer(tok), 404},
-		{"bearer", newReq("POST", "/auth/bearer/logout-all").bearer(tok), 204},
+		{"garbage token", newReq("POST", "/auth/bearer/logout-all").Bearer("garbage"), 401},
+		{"inactive user", newReq("POST", "/auth/bearer/logout-all").Bearer(sleepy), 401},
+		{"unverified user", newReq("POST", "/auth/bearer/logout-all").Bearer(unverified), 403},
+		{"cookie, cross-site", newReq("POST", "/auth/cookie/logout-all").AuthCookie(cookie).With("Sec-Fetch-Site", "cross-site"), 403},
+		{"GET", newReq("GET", "/auth/bearer/logout-all").Bearer(tok), 405},
+		{"unknown backend", newReq("POST", "/auth/nope/logout-all").Bearer(tok), 404},
+		{"bearer", newReq("POST", "/auth/bearer/logout-all").Bearer(tok), 204},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := sa.do(tc.r)
-			if res.status != tc.want {
-				t.Fatalf("%d %s, want %d", res.status, res.body, tc.want)
+			if res.Status != tc.want {
+				t.Fatalf("%d %s, want %d", res.Status, res.Body, tc.want)
 			}
 		})
 	}
@@ -322,7 +323,7 @@ func TestLogoutAllRequirements(t *testing.T) {
 	}
 }
 
-// TestNewRefreshConfiguration: New refuses refresh tokens it cannot serve.
+// TestNewRefreshConfiguration: usersauth.New refuses refresh tokens it cannot serve.
 func TestNewRefreshConfiguration(t *testing.T) {
 	good := &backend.RefreshConfig{Store: memory.NewRefreshStore(), Lifetime: time.Hour, MaxLifetime: time.Hour}
 	for _, tc := range []struct {
@@ -336,9 +337,9 @@ func TestNewRefreshConfiguration(t *testing.T) {
 		{"a bad refresh cookie name", backend.Backend{Name: "x", Transport: backend.Cookie(backend.CookieOptions{RefreshName: "__Host-r"}), Strategy: backend.JWT(testSecret, time.Hour), Refresh: good}, "__Host-"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := New(Options[*user.User]{Store: memory.New[*user.User](), Secret: testSecret, Backends: []backend.Backend{tc.be}})
+			_, err := usersauth.New(usersauth.Options[*user.User]{Store: memory.New[*user.User](), Secret: testSecret, Backends: []backend.Backend{tc.be}})
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("New = %v, want an error about %q", err, tc.wantErr)
+				t.Fatalf("usersauth.New = %v, want an error about %q", err, tc.wantErr)
 			}
 		})
 	}
@@ -350,15 +351,15 @@ type plainTransport struct{ backend.Transport }
 func TestRefreshRouteOnlyWhenEnabled(t *testing.T) {
 	sa := newSessionApp(t, kindNamed("database"), nil)
 	for _, path := range []string{"/auth/bearer/refresh", "/auth/cookie/refresh"} {
-		if res := sa.do(newReq("POST", path).form("refresh_token", "x")); res.status != http.StatusNotFound {
-			t.Fatalf("%s without refresh tokens = %d, want 404", path, res.status)
+		if res := sa.do(newReq("POST", path).Form("refresh_token", "x")); res.Status != http.StatusNotFound {
+			t.Fatalf("%s without refresh tokens = %d, want 404", path, res.Status)
 		}
 	}
 	// Login answers exactly as FastAPI Users does.
 	sa.register("king.arthur@camelot.bt", "guinevere")
-	res := sa.mustDo(newReq("POST", "/auth/bearer/login").form("username", "king.arthur@camelot.bt", "password", "guinevere"), http.StatusOK)
+	res := sa.mustDo(newReq("POST", "/auth/bearer/login").Form("username", "king.arthur@camelot.bt", "password", "guinevere"), http.StatusOK)
 	var keys []string
-	dec := json.NewDecoder(strings.NewReader(string(res.body)))
+	dec := json.NewDecoder(strings.NewReader(string(res.Body)))
 	dec.Token()
 	for dec.More() {
 		k, _ := dec.Token()
@@ -383,13 +384,13 @@ func TestEpochTokensFromBefore(t *testing.T) {
 	if got := sa.me(old); got != http.StatusOK {
 		t.Fatalf("a token without an epoch = %d, want 200 while the epoch is 0", got)
 	}
-	sa.mustDo(newReq("POST", "/auth/bearer/logout-all").bearer(old), http.StatusNoContent)
+	sa.mustDo(newReq("POST", "/auth/bearer/logout-all").Bearer(old), http.StatusNoContent)
 	if got := sa.me(old); got != http.StatusUnauthorized {
 		t.Fatalf("a token without an epoch after logout-all = %d, want 401", got)
 	}
 	// Logout alone cannot end a JWT: the documented trade-off.
 	tok := sa.token("king.arthur@camelot.bt", "guinevere")
-	sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(tok), http.StatusNoContent)
+	sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(tok), http.StatusNoContent)
 	if got := sa.me(tok); got != http.StatusOK {
 		t.Fatalf("a revocable JWT after a plain logout = %d; the trade-off says 200", got)
 	}

@@ -1,4 +1,4 @@
-package usersauth
+package integration
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -16,14 +17,14 @@ type pair struct{ access, refresh string }
 
 func (sa *sessionApp) loginPair(email, password string) pair {
 	sa.t.Helper()
-	return pairOf(sa.t, sa.mustDo(newReq("POST", "/auth/bearer/login").form("username", email, "password", password), http.StatusOK))
+	return pairOf(sa.t, sa.mustDo(newReq("POST", "/auth/bearer/login").Form("username", email, "password", password), http.StatusOK))
 }
 
 // pairOf reads a bearer token answer, checking its keys and their order.
 func pairOf(t testing.TB, res response) pair {
 	t.Helper()
 	var keys []string
-	dec := json.NewDecoder(strings.NewReader(string(res.body)))
+	dec := json.NewDecoder(strings.NewReader(string(res.Body)))
 	dec.Token()
 	for dec.More() {
 		k, _ := dec.Token()
@@ -34,9 +35,9 @@ func pairOf(t testing.TB, res response) pair {
 	if strings.Join(keys, ",") != "access_token,token_type,refresh_token" {
 		t.Fatalf("answer keys %v, want access_token, token_type, refresh_token", keys)
 	}
-	m := res.json(t)
-	if m["token_type"] != "bearer" || res.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("answer %s, headers %v", res.body, res.header)
+	m := res.JSON(t)
+	if m["token_type"] != "bearer" || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("answer %s, headers %v", res.Body, res.Header)
 	}
 	return pair{m["access_token"].(string), m["refresh_token"].(string)}
 }
@@ -48,7 +49,7 @@ func (sa *sessionApp) refreshPair(refresh string) pair {
 
 func (sa *sessionApp) refreshStatus(refresh string) int {
 	sa.t.Helper()
-	return sa.do(refreshForm(refresh)).status
+	return sa.do(refreshForm(refresh)).Status
 }
 
 // TestRefreshRotationAndReuse: end to end, for every kind of access token
@@ -78,8 +79,8 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 
 			// p0's refresh token was stolen and is replayed.
 			res := sa.do(refreshForm(p0.refresh))
-			if res.status != http.StatusUnauthorized || string(res.body) != `{"detail":"Unauthorized"}` {
-				t.Fatalf("reused refresh token: %d %s, want 401", res.status, res.body)
+			if res.Status != http.StatusUnauthorized || string(res.Body) != `{"detail":"Unauthorized"}` {
+				t.Fatalf("reused refresh token: %d %s, want 401", res.Status, res.Body)
 			}
 			if got := sa.refreshStatus(p2.refresh); got != http.StatusUnauthorized {
 				t.Fatalf("the newest refresh token after a reuse = %d, want 401: the family is revoked", got)
@@ -145,17 +146,17 @@ func TestRefreshAfterUserChanges(t *testing.T) {
 		want   int
 	}{
 		{"password change", func(t *testing.T, sa *sessionApp, p pair) {
-			sa.mustDo(newReq("PATCH", "/users/me").bearer(p.access).jsonBody(`{"password":"excalibur"}`), http.StatusOK)
+			sa.mustDo(newReq("PATCH", "/users/me").Bearer(p.access).JSON(`{"password":"excalibur"}`), http.StatusOK)
 		}, 401},
 		{"logout-all", func(t *testing.T, sa *sessionApp, p pair) {
-			sa.mustDo(newReq("POST", "/auth/bearer/logout-all").bearer(p.access), http.StatusNoContent)
+			sa.mustDo(newReq("POST", "/auth/bearer/logout-all").Bearer(p.access), http.StatusNoContent)
 		}, 401},
 		{"password reset", func(t *testing.T, sa *sessionApp, p pair) {
 			if err := sa.ua.Manager().ForgotPassword(context.Background(), "king.arthur@camelot.bt"); err != nil {
 				t.Fatal(err)
 			}
 			body, _ := json.Marshal(map[string]string{"token": sa.resets["king.arthur@camelot.bt"], "password": "excalibur"})
-			sa.mustDo(newReq("POST", "/auth/reset-password").jsonBody(string(body)), http.StatusOK)
+			sa.mustDo(newReq("POST", "/auth/reset-password").JSON(string(body)), http.StatusOK)
 		}, 401},
 		{"deleted behind the routes' back", func(t *testing.T, sa *sessionApp, p pair) {
 			u := sa.userByEmail("king.arthur@camelot.bt")
@@ -171,11 +172,11 @@ func TestRefreshAfterUserChanges(t *testing.T) {
 		}, 403},
 		{"logout of another device", func(t *testing.T, sa *sessionApp, p pair) {
 			other := sa.loginPair("king.arthur@camelot.bt", "guinevere")
-			sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(other.access), http.StatusNoContent)
+			sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(other.access), http.StatusNoContent)
 		}, 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sa := newRefreshApp(t, kindNamed("database"), func(o *Options[*user.User]) { o.RequireVerification = true })
+			sa := newRefreshApp(t, kindNamed("database"), func(o *usersauth.Options[*user.User]) { o.RequireVerification = true })
 			id := sa.register("king.arthur@camelot.bt", "guinevere")
 			sa.set(id, func(b *user.Base) { b.IsVerified = true })
 			p := sa.loginPair("king.arthur@camelot.bt", "guinevere")
@@ -225,48 +226,50 @@ func TestRefreshRequests(t *testing.T) {
 		want   int
 		detail string // the body, when it matters
 	}{
-		{"form", func() *req { return newReq("POST", path).form("refresh_token", fresh()) }, 200, ""},
-		{"form with grant_type", func() *req { return newReq("POST", path).form("grant_type", "refresh_token", "refresh_token", fresh()) }, 200, ""},
+		{"form", func() *req { return newReq("POST", path).Form("refresh_token", fresh()) }, 200, ""},
+		{"form with grant_type", func() *req { return newReq("POST", path).Form("grant_type", "refresh_token", "refresh_token", fresh()) }, 200, ""},
 		{"form with a scope and a client id, ignored", func() *req {
-			return newReq("POST", path).form("grant_type", "refresh_token", "refresh_token", fresh(), "scope", "x", "client_id", "y")
+			return newReq("POST", path).Form("grant_type", "refresh_token", "refresh_token", fresh(), "scope", "x", "client_id", "y")
 		}, 200, ""},
-		{"multipart", func() *req { return newReq("POST", path).multipart("refresh_token", fresh()) }, 200, ""},
-		{"JSON", func() *req { return newReq("POST", path).jsonBody(`{"refresh_token":"` + fresh() + `"}`) }, 200, ""},
+		{"multipart", func() *req { return newReq("POST", path).Multipart("refresh_token", fresh()) }, 200, ""},
+		{"JSON", func() *req { return newReq("POST", path).JSON(`{"refresh_token":"` + fresh() + `"}`) }, 200, ""},
 		{"JSON with grant_type", func() *req {
-			return newReq("POST", path).jsonBody(`{"grant_type":"refresh_token","refresh_token":"` + fresh() + `"}`)
+			return newReq("POST", path).JSON(`{"grant_type":"refresh_token","refresh_token":"` + fresh() + `"}`)
 		}, 200, ""},
-		{"JSON without a content type", func() *req { return newReq("POST", path).rawBody("", `{"refresh_token":"`+fresh()+`"}`) }, 200, ""},
-		{"a bogus token", func() *req { return newReq("POST", path).form("refresh_token", strings.Repeat("A", 43)) }, 401, `{"detail":"Unauthorized"}`},
-		{"garbage", func() *req { return newReq("POST", path).form("refresh_token", "garbage") }, 401, `{"detail":"Unauthorized"}`},
+		{"JSON without a content type", func() *req { return newReq("POST", path).Raw("", `{"refresh_token":"`+fresh()+`"}`) }, 200, ""},
+		{"a bogus token", func() *req { return newReq("POST", path).Form("refresh_token", strings.Repeat("A", 43)) }, 401, `{"detail":"Unauthorized"}`},
+		{"garbage", func() *req { return newReq("POST", path).Form("refresh_token", "garbage") }, 401, `{"detail":"Unauthorized"}`},
 		{"an access token", func() *req {
-			return newReq("POST", path).form("refresh_token", sa.loginPair("king.arthur@camelot.bt", "guinevere").access)
+			return newReq("POST", path).Form("refresh_token", sa.loginPair("king.arthur@camelot.bt", "guinevere").access)
 		}, 401, ""},
 		{"no body", func() *req { return newReq("POST", path) }, 422, `{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}`},
-		{"empty form", func() *req { return newReq("POST", path).form() }, 422, `{"detail":[{"type":"missing","loc":["body","refresh_token"],"msg":"Field required","input":null}]}`},
-		{"empty token", func() *req { return newReq("POST", path).form("refresh_token", "") }, 422, ""},
-		{"wrong grant_type", func() *req { return newReq("POST", path).form("grant_type", "password", "refresh_token", fresh()) }, 422,
+		{"empty form", func() *req { return newReq("POST", path).Form() }, 422, `{"detail":[{"type":"missing","loc":["body","refresh_token"],"msg":"Field required","input":null}]}`},
+		{"empty token", func() *req { return newReq("POST", path).Form("refresh_token", "") }, 422, ""},
+		{"wrong grant_type", func() *req { return newReq("POST", path).Form("grant_type", "password", "refresh_token", fresh()) }, 422,
 			`{"detail":[{"type":"string_pattern_mismatch","loc":["body","grant_type"],"msg":"String should match pattern '^refresh_token$'","input":"password","ctx":{"pattern":"^refresh_token$"}}]}`},
-		{"JSON {}", func() *req { return newReq("POST", path).jsonBody(`{}`) }, 422, `{"detail":[{"type":"missing","loc":["body","refresh_token"],"msg":"Field required","input":null}]}`},
-		{"JSON number", func() *req { return newReq("POST", path).jsonBody(`{"refresh_token":5}`) }, 422,
+		{"JSON {}", func() *req { return newReq("POST", path).JSON(`{}`) }, 422, `{"detail":[{"type":"missing","loc":["body","refresh_token"],"msg":"Field required","input":null}]}`},
+		{"JSON number", func() *req { return newReq("POST", path).JSON(`{"refresh_token":5}`) }, 422,
 			`{"detail":[{"type":"string_type","loc":["body","refresh_token"],"msg":"Input should be a valid string","input":null}]}`},
-		{"JSON null", func() *req { return newReq("POST", path).jsonBody(`{"refresh_token":null}`) }, 422, ""},
+		{"JSON null", func() *req { return newReq("POST", path).JSON(`{"refresh_token":null}`) }, 422, ""},
 		{"JSON wrong grant_type", func() *req {
-			return newReq("POST", path).jsonBody(`{"grant_type":"password","refresh_token":"` + fresh() + `"}`)
+			return newReq("POST", path).JSON(`{"grant_type":"password","refresh_token":"` + fresh() + `"}`)
 		}, 422, ""},
-		{"JSON grant_type not a string", func() *req { return newReq("POST", path).jsonBody(`{"grant_type":1,"refresh_token":"x"}`) }, 422, ""},
-		{"malformed JSON", func() *req { return newReq("POST", path).jsonBody(`{"refresh_token":`) }, 422, ""},
-		{"a JSON array", func() *req { return newReq("POST", path).jsonBody(`[]`) }, 422, ""},
-		{"text/plain", func() *req { return newReq("POST", path).rawBody("text/plain", "refresh_token=x") }, 422, ""},
-		{"too large", func() *req { return newReq("POST", path).form("refresh_token", strings.Repeat("A", MaxBodyBytes)) }, 413, `{"detail":"Request Entity Too Large"}`},
+		{"JSON grant_type not a string", func() *req { return newReq("POST", path).JSON(`{"grant_type":1,"refresh_token":"x"}`) }, 422, ""},
+		{"malformed JSON", func() *req { return newReq("POST", path).JSON(`{"refresh_token":`) }, 422, ""},
+		{"a JSON array", func() *req { return newReq("POST", path).JSON(`[]`) }, 422, ""},
+		{"text/plain", func() *req { return newReq("POST", path).Raw("text/plain", "refresh_token=x") }, 422, ""},
+		{"too large", func() *req {
+			return newReq("POST", path).Form("refresh_token", strings.Repeat("A", usersauth.MaxBodyBytes))
+		}, 413, `{"detail":"Request Entity Too Large"}`},
 		{"GET", func() *req { return newReq("GET", path) }, 405, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := sa.do(tc.r())
-			if res.status != tc.want {
-				t.Fatalf("%d %s, want %d", res.status, res.body, tc.want)
+			if res.Status != tc.want {
+				t.Fatalf("%d %s, want %d", res.Status, res.Body, tc.want)
 			}
-			if tc.detail != "" && !sameJSON(t, res.body, tc.detail) {
-				t.Fatalf("body %s, want %s", res.body, tc.detail)
+			if tc.detail != "" && !sameJSON(t, res.Body, tc.detail) {
+				t.Fatalf("body %s, want %s", res.Body, tc.detail)
 			}
 			if tc.want == http.StatusOK {
 				pairOf(t, res)
@@ -294,46 +297,46 @@ func TestRefreshCookie(t *testing.T) {
 		t.Fatal("the access cookie does not work")
 	}
 	refreshReq := func(token string) *req {
-		return newReq("POST", "/auth/cookie/refresh").with("Cookie", "fastapiusersrefresh="+token)
+		return newReq("POST", "/auth/cookie/refresh").With("Cookie", "fastapiusersrefresh="+token)
 	}
 	for _, tc := range []struct {
 		name string
 		r    *req
 		want int
 	}{
-		{"cross-site", refreshReq(refresh.Value).with("Sec-Fetch-Site", "cross-site"), 403},
-		{"from a foreign origin", refreshReq(refresh.Value).with("Origin", "https://evil.example"), 403},
+		{"cross-site", refreshReq(refresh.Value).With("Sec-Fetch-Site", "cross-site"), 403},
+		{"from a foreign origin", refreshReq(refresh.Value).With("Origin", "https://evil.example"), 403},
 		{"no cookie", newReq("POST", "/auth/cookie/refresh"), 401},
-		{"only the access cookie", newReq("POST", "/auth/cookie/refresh").cookie(access.Value), 401},
+		{"only the access cookie", newReq("POST", "/auth/cookie/refresh").AuthCookie(access.Value), 401},
 		{"a bogus cookie", refreshReq(strings.Repeat("A", 43)), 401},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if res := sa.do(tc.r); res.status != tc.want {
-				t.Fatalf("%d %s, want %d", res.status, res.body, tc.want)
+			if res := sa.do(tc.r); res.Status != tc.want {
+				t.Fatalf("%d %s, want %d", res.Status, res.Body, tc.want)
 			}
 		})
 	}
-	res := sa.mustDo(refreshReq(refresh.Value).with("Sec-Fetch-Site", "same-origin"), http.StatusNoContent)
-	next := cookiesOf(res)
+	res := sa.mustDo(refreshReq(refresh.Value).With("Sec-Fetch-Site", "same-origin"), http.StatusNoContent)
+	next := res.Cookies()
 	if next["fastapiusersauth"] == nil || next["fastapiusersrefresh"] == nil || next["fastapiusersrefresh"].Value == refresh.Value {
-		t.Fatalf("refresh cookies %v", res.header.Values("Set-Cookie"))
+		t.Fatalf("refresh cookies %v", res.Header.Values("Set-Cookie"))
 	}
 	if sa.meCookie(next["fastapiusersauth"].Value) != http.StatusOK {
 		t.Fatal("the refreshed access cookie does not work")
 	}
-	if got := sa.do(refreshReq(refresh.Value)).status; got != http.StatusUnauthorized {
+	if got := sa.do(refreshReq(refresh.Value)).Status; got != http.StatusUnauthorized {
 		t.Fatalf("the spent refresh cookie = %d, want 401", got)
 	}
 
 	// Logout clears both cookies, the refresh one at its own path.
 	fresh := sa.cookieLogin("king.arthur@camelot.bt", "guinevere")
-	res = sa.mustDo(newReq("POST", "/auth/cookie/logout").cookie(fresh["fastapiusersauth"].Value), http.StatusNoContent)
-	cleared := cookiesOf(res)
+	res = sa.mustDo(newReq("POST", "/auth/cookie/logout").AuthCookie(fresh["fastapiusersauth"].Value), http.StatusNoContent)
+	cleared := res.Cookies()
 	if c := cleared["fastapiusersrefresh"]; c == nil || c.Value != "" || c.MaxAge != -1 || c.Path != "/auth/cookie/refresh" {
-		t.Fatalf("logout did not clear the refresh cookie: %v", res.header.Values("Set-Cookie"))
+		t.Fatalf("logout did not clear the refresh cookie: %v", res.Header.Values("Set-Cookie"))
 	}
 	if c := cleared["fastapiusersauth"]; c == nil || c.Value != "" {
-		t.Fatalf("logout did not clear the access cookie: %v", res.header.Values("Set-Cookie"))
+		t.Fatalf("logout did not clear the access cookie: %v", res.Header.Values("Set-Cookie"))
 	}
 }
 
@@ -346,13 +349,13 @@ func TestRefreshIgnoredByClients(t *testing.T) {
 		AccessToken string `json:"access_token"`
 		TokenType   string `json:"token_type"`
 	}
-	res := sa.mustDo(newReq("POST", "/auth/bearer/login").form("username", "king.arthur@camelot.bt", "password", "guinevere"), http.StatusOK)
-	if err := json.Unmarshal(res.body, &answer); err != nil || answer.TokenType != "bearer" {
-		t.Fatalf("%s: %v", res.body, err)
+	res := sa.mustDo(newReq("POST", "/auth/bearer/login").Form("username", "king.arthur@camelot.bt", "password", "guinevere"), http.StatusOK)
+	if err := json.Unmarshal(res.Body, &answer); err != nil || answer.TokenType != "bearer" {
+		t.Fatalf("%s: %v", res.Body, err)
 	}
-	sa.mustDo(newReq("GET", "/users/me").bearer(answer.AccessToken), http.StatusOK)
-	sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(answer.AccessToken), http.StatusNoContent)
-	sa.mustDo(newReq("GET", "/users/me").bearer(answer.AccessToken), http.StatusUnauthorized)
+	sa.mustDo(newReq("GET", "/users/me").Bearer(answer.AccessToken), http.StatusOK)
+	sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(answer.AccessToken), http.StatusNoContent)
+	sa.mustDo(newReq("GET", "/users/me").Bearer(answer.AccessToken), http.StatusUnauthorized)
 }
 
 // TestRefreshSkipsAfterLogin: a refresh is not a login; the hook runs for
@@ -381,17 +384,17 @@ func TestLogoutWithRefreshToken(t *testing.T) {
 	b := sa.loginPair("king.arthur@camelot.bt", "guinevere")
 	l := sa.loginPair("lancelot@camelot.bt", "guinevere")
 
-	sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(a.access).form("refresh_token", a.refresh), http.StatusNoContent)
+	sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(a.access).Form("refresh_token", a.refresh), http.StatusNoContent)
 	if got := sa.refreshStatus(a.refresh); got != http.StatusUnauthorized {
 		t.Fatalf("refresh after a logout that sent it = %d, want 401", got)
 	}
-	sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(b.access), http.StatusNoContent)
+	sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(b.access), http.StatusNoContent)
 	b = sa.refreshPair(b.refresh) // not sent: the family lives on
-	sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(b.access).jsonBody(`{"refresh_token":"`+l.refresh+`"}`), http.StatusNoContent)
+	sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(b.access).JSON(`{"refresh_token":"`+l.refresh+`"}`), http.StatusNoContent)
 	if got := sa.refreshStatus(l.refresh); got != http.StatusOK {
 		t.Fatalf("another user's family after a logout that named it = %d, want 200", got)
 	}
 	// A body that does not parse is no refresh token, and no error.
 	c := sa.loginPair("king.arthur@camelot.bt", "guinevere")
-	sa.mustDo(newReq("POST", "/auth/bearer/logout").bearer(c.access).jsonBody(`{"refresh_token":`), http.StatusNoContent)
+	sa.mustDo(newReq("POST", "/auth/bearer/logout").Bearer(c.access).JSON(`{"refresh_token":`), http.StatusNoContent)
 }

@@ -1,14 +1,12 @@
-package usersauth
+package integration
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,9 +14,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/usersauth/usersauth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/backend/redistoken"
 	"github.com/usersauth/usersauth/backend/strategytest"
+	"github.com/usersauth/usersauth/internal/apptest"
 	"github.com/usersauth/usersauth/internal/testenv"
 	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/store/sqlstore"
@@ -26,6 +26,22 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
+)
+
+// The harness shared with the root package's own tests.
+var (
+	testSecret    = apptest.Secret
+	fastArgon2    = apptest.FastArgon2
+	newFastHasher = apptest.NewFastHasher
+	newReq        = apptest.NewReq
+	sameJSON      = apptest.SameJSON
+)
+
+type (
+	discardWriter = apptest.DiscardWriter
+	lockedWriter  = apptest.LockedWriter
+	req           = apptest.Req
+	response      = apptest.Response
 )
 
 // sessionsStart is the clock the session tests start at.
@@ -108,12 +124,12 @@ func testRedis(t testing.TB) (*redis.Client, string) {
 	return c, prefix
 }
 
-// sessionApp is a UsersAuth over one kind of session, with a bearer backend
+// sessionApp is a usersauth.UsersAuth over one kind of session, with a bearer backend
 // "bearer" and a cookie backend "cookie" sharing the strategy, mounted as a
 // host would.
 type sessionApp struct {
 	t        testing.TB
-	ua       *UsersAuth[*user.User]
+	ua       *usersauth.UsersAuth[*user.User]
 	users    user.Store[*user.User]
 	strategy backend.Strategy
 	refresh  backend.RefreshStore // of the kind; used when refresh tokens are turned on
@@ -124,7 +140,7 @@ type sessionApp struct {
 	resets   map[string]string
 }
 
-func newSessionApp(t testing.TB, k kind, configure func(*Options[*user.User])) *sessionApp {
+func newSessionApp(t testing.TB, k kind, configure func(*usersauth.Options[*user.User])) *sessionApp {
 	t.Helper()
 	return buildSessionApp(t, k, false, configure)
 }
@@ -132,7 +148,7 @@ func newSessionApp(t testing.TB, k kind, configure func(*Options[*user.User])) *
 // newRefreshApp is a sessionApp with refresh tokens on both backends, on
 // the kind's refresh store and the app's clock: 14 days idle, 30 days
 // absolute.
-func newRefreshApp(t testing.TB, k kind, configure func(*Options[*user.User])) *sessionApp {
+func newRefreshApp(t testing.TB, k kind, configure func(*usersauth.Options[*user.User])) *sessionApp {
 	t.Helper()
 	return buildSessionApp(t, k, true, configure)
 }
@@ -142,12 +158,12 @@ const (
 	refreshAbsolute = 30 * 24 * time.Hour
 )
 
-func buildSessionApp(t testing.TB, k kind, refresh bool, configure func(*Options[*user.User])) *sessionApp {
+func buildSessionApp(t testing.TB, k kind, refresh bool, configure func(*usersauth.Options[*user.User])) *sessionApp {
 	t.Helper()
-	sa := &sessionApp{t: t, clock: strategytest.NewClock(sessionsStart), logs: &lockedWriter{w: &bytes.Buffer{}}, resets: map[string]string{}}
+	sa := &sessionApp{t: t, clock: strategytest.NewClock(sessionsStart), logs: &lockedWriter{}, resets: map[string]string{}}
 	p := k.open(t, sa.clock.Now)
 	sa.users, sa.strategy, sa.refresh = p.users, p.strategy, p.refresh
-	opts := Options[*user.User]{
+	opts := usersauth.Options[*user.User]{
 		Store:  sa.users,
 		Secret: testSecret,
 		Backends: []backend.Backend{
@@ -172,7 +188,7 @@ func buildSessionApp(t testing.TB, k kind, refresh bool, configure func(*Options
 	if configure != nil {
 		configure(&opts)
 	}
-	ua, err := New(opts)
+	ua, err := usersauth.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,24 +201,14 @@ func buildSessionApp(t testing.TB, k kind, refresh bool, configure func(*Options
 
 func (sa *sessionApp) do(r *req) response {
 	sa.t.Helper()
-	body := r.body
-	if body == nil {
-		body = http.NoBody
-	}
-	hr := httptest.NewRequest(r.method, r.path, body)
-	for k, v := range r.header {
-		hr.Header[k] = v
-	}
-	rec := httptest.NewRecorder()
-	sa.handler.ServeHTTP(rec, hr)
-	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	return apptest.Serve(sa.handler, r)
 }
 
 func (sa *sessionApp) mustDo(r *req, want int) response {
 	sa.t.Helper()
 	res := sa.do(r)
-	if res.status != want {
-		sa.t.Fatalf("%s %s: %d %s, want %d", r.method, r.path, res.status, res.body, want)
+	if res.Status != want {
+		sa.t.Fatalf("%s %s: %d %s, want %d", r.Method, r.Path, res.Status, res.Body, want)
 	}
 	return res
 }
@@ -210,8 +216,8 @@ func (sa *sessionApp) mustDo(r *req, want int) response {
 func (sa *sessionApp) register(email, password string) uuid.UUID {
 	sa.t.Helper()
 	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
-	res := sa.mustDo(newReq("POST", "/auth/register").jsonBody(string(body)), http.StatusCreated)
-	return uuid.MustParse(res.json(sa.t)["id"].(string))
+	res := sa.mustDo(newReq("POST", "/auth/register").JSON(string(body)), http.StatusCreated)
+	return uuid.MustParse(res.JSON(sa.t)["id"].(string))
 }
 
 func (sa *sessionApp) set(id uuid.UUID, change func(b *user.Base)) {
@@ -224,7 +230,7 @@ func (sa *sessionApp) set(id uuid.UUID, change func(b *user.Base)) {
 // login logs in through the bearer backend and returns the answer's JSON.
 func (sa *sessionApp) login(email, password string) map[string]any {
 	sa.t.Helper()
-	return sa.mustDo(newReq("POST", "/auth/bearer/login").form("username", email, "password", password), http.StatusOK).json(sa.t)
+	return sa.mustDo(newReq("POST", "/auth/bearer/login").Form("username", email, "password", password), http.StatusOK).JSON(sa.t)
 }
 
 func (sa *sessionApp) token(email, password string) string {
@@ -236,13 +242,13 @@ func (sa *sessionApp) token(email, password string) string {
 // name.
 func (sa *sessionApp) cookieLogin(email, password string) map[string]*http.Cookie {
 	sa.t.Helper()
-	res := sa.mustDo(newReq("POST", "/auth/cookie/login").form("username", email, "password", password), http.StatusNoContent)
-	return cookiesOf(res)
+	res := sa.mustDo(newReq("POST", "/auth/cookie/login").Form("username", email, "password", password), http.StatusNoContent)
+	return res.Cookies()
 }
 
 func cookiesOf(res response) map[string]*http.Cookie {
 	out := map[string]*http.Cookie{}
-	for _, c := range (&http.Response{Header: res.header}).Cookies() {
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
 		out[c.Name] = c
 	}
 	return out
@@ -251,13 +257,13 @@ func cookiesOf(res response) map[string]*http.Cookie {
 // me is the status of GET /users/me with a bearer token.
 func (sa *sessionApp) me(token string) int {
 	sa.t.Helper()
-	return sa.do(newReq("GET", "/users/me").bearer(token)).status
+	return sa.do(newReq("GET", "/users/me").Bearer(token)).Status
 }
 
 // meCookie is the status of GET /users/me with the auth cookie.
 func (sa *sessionApp) meCookie(token string) int {
 	sa.t.Helper()
-	return sa.do(newReq("GET", "/users/me").cookie(token)).status
+	return sa.do(newReq("GET", "/users/me").AuthCookie(token)).Status
 }
 
 // superuser registers a superuser and returns its bearer token.
@@ -268,15 +274,11 @@ func (sa *sessionApp) superuser() string {
 	return sa.token("merlin@camelot.bt", "avalon-mist")
 }
 
-func (sa *sessionApp) logText() string {
-	sa.logs.mu.Lock()
-	defer sa.logs.mu.Unlock()
-	return sa.logs.w.String()
-}
+func (sa *sessionApp) logText() string { return sa.logs.String() }
 
 // refreshBody is a bearer refresh request as a form.
 func refreshForm(token string) *req {
-	return newReq("POST", "/auth/bearer/refresh").form("grant_type", "refresh_token", "refresh_token", token)
+	return newReq("POST", "/auth/bearer/refresh").Form("grant_type", "refresh_token", "refresh_token", token)
 }
 
 func kindNamed(name string) kind {
