@@ -183,6 +183,12 @@ func New(cfg Config) (*RelyingParty, error) {
 			ResidentKey:        protocol.ResidentKeyRequirementRequired,
 			UserVerification:   uv,
 		},
+		// No extension is requested and no output is used, so outputs a
+		// client adds unasked are ignored: Safari always returns
+		// {"appid": false}, which the library would otherwise refuse
+		// (WebAuthn Level 3 section 7.2 step 19 leaves this to the
+		// relying party's policy).
+		ExtensionsUnsolicitedOutputPolicy: protocol.UnsolicitedOutputPolicyIgnore,
 		// Sent to the browser only; expiry is enforced with rp.now on our
 		// own envelope, so the library's wall-clock check stays off.
 		Timeouts: webauthn.TimeoutsConfig{

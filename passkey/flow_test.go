@@ -48,6 +48,22 @@ func TestRegisterThenSignIn(t *testing.T) {
 			t.Fatalf("= %+v, %v; want success without UserVerified (preferred)", a, err)
 		}
 	})
+	t.Run("UnsolicitedExtensionOutputs", func(t *testing.T) {
+		// What Safari and password managers add without being asked.
+		c, _ := f.rp.BeginLogin()
+		answer, err := f.auth.Get(c.Options, useArthur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer = editJSON(t, answer, func(m map[string]any) {
+			m["clientExtensionResults"] = map[string]any{"appid": false, "credProps": map[string]any{"rk": true}}
+		})
+		a, err := f.rp.FinishLogin(t.Context(), c.Session, answer, f.keys.Lookup)
+		if err != nil {
+			t.Fatalf("FinishLogin with unasked extension outputs: %v", err)
+		}
+		f.keys.record(a)
+	})
 	t.Run("BackupStateChanges", func(t *testing.T) {
 		f := newFixture(t, nil)
 		c := f.register(t, passkey.User{ID: uuid.New(), Name: "gawain@camelot.bt"}, with(func(c *passkeytest.Ceremony) { c.BackupEligible = true }))
@@ -158,6 +174,15 @@ func TestFinishLoginRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := f.login(t, with(func(c *passkeytest.Ceremony) { c.Credential, c.SignCount = f.arthurC.ID, u32(9) }))
+			return err
+		}},
+		{name: "AppIDClaimedForAnotherRelyingParty", want: passkey.ErrRelyingParty, run: func(t *testing.T, f *fixture) error {
+			// appid true claims a U2F-era scope; it must not change the
+			// relying party the authenticator data is checked against.
+			c, _ := f.rp.BeginLogin()
+			answer, _ := f.auth.Get(c.Options, with(func(c *passkeytest.Ceremony) { c.Credential, c.RPID = f.arthurC.ID, "https://mordred.bt" }))
+			answer = editJSON(t, answer, func(m map[string]any) { m["clientExtensionResults"] = map[string]any{"appid": true} })
+			_, err := f.rp.FinishLogin(t.Context(), c.Session, answer, f.keys.Lookup)
 			return err
 		}},
 		{name: "BackupEligibilityChanged", want: passkey.ErrRefused, run: loginWith(func(c *passkeytest.Ceremony) { c.BackupEligible = true })},

@@ -92,7 +92,7 @@ func (rp *RelyingParty) begin(kind ceremonyKind, options any, data *webauthn.Ses
 		Options:   opts,
 		PublicKey: opts[len(prefix) : len(opts)-1 : len(opts)-1],
 		Session:   s,
-		Expires:   time.UnixMilli(expires.UnixMilli()),
+		Expires:   time.UnixMilli(expires.UnixMilli()).UTC(),
 	}, nil
 }
 
