@@ -186,7 +186,7 @@ func New(cfg Config) (*RelyingParty, error) {
 		// No extension is requested and no output is used, so outputs a
 		// client adds unasked are ignored: Safari always returns
 		// {"appid": false}, which the library would otherwise refuse
-		// (WebAuthn Level 3 section 7.2 step 19 leaves this to the
+		// (WebAuthn Level 3 section 7.2, client extension outputs, leaves this to the
 		// relying party's policy).
 		ExtensionsUnsolicitedOutputPolicy: protocol.UnsolicitedOutputPolicyIgnore,
 		// Sent to the browser only; expiry is enforced with rp.now on our
@@ -215,7 +215,7 @@ func (rp *RelyingParty) Timeout() time.Duration { return rp.timeout }
 
 // checkDomain accepts an ASCII domain name of letter-digit-hyphen labels,
 // lower-case, and refuses IP addresses, which cannot be relying party ids
-// (WebAuthn Level 3 section 5.1.3 step 8: a valid domain string).
+// (WebAuthn Level 3 section 5.1.3: a valid domain string).
 // Internationalised names are given in their A-label (xn--) form, as
 // browsers serialize origins.
 func checkDomain(d string) error {
@@ -300,7 +300,7 @@ func normalizeOrigin(raw string) (origin, host string, err error) {
 // isRegistrableSuffix implements the HTML Standard's "is a registrable
 // domain suffix of or is equal to" for a relying party id and an origin's
 // host, both lower-case domains: the browser refuses a ceremony whose rp.id
-// fails it (WebAuthn Level 3 section 5.1.3 step 8).
+// fails it (WebAuthn Level 3 section 5.1.3).
 func isRegistrableSuffix(rpID, host string) bool {
 	if rpID == host {
 		return true

@@ -39,7 +39,7 @@
 //     Assertion reports whether the user was verified.
 //   - A signature counter that does not increase, where one of the stored
 //     and the received counters is not zero, is refused as a possible
-//     clone (section 6.1.1; section 7.2 step 22 lets the relying party
+//     clone (section 6.1.1; section 7.2 step 21 lets the relying party
 //     fail the ceremony) with a *CloneError the caller logs. Passkeys that
 //     sync between devices keep their counter at zero and are unaffected.
 //   - The user handle is the 16 bytes of the user's id, a random UUID with

@@ -94,7 +94,7 @@ var (
 // CloneError reports an assertion whose signature counter is not greater
 // than the stored one while one of them is not zero: a sign that the
 // credential's private key exists in two authenticators (WebAuthn Level 3
-// section 6.1.1, "signature counter considerations"). Section 7.2 step 22
+// section 6.1.1, "signature counter considerations"). Section 7.2 step 21
 // leaves the decision to the relying party; this package refuses the
 // sign-in and leaves the stored counter as it is. The fields are for the
 // security log; the caller logs it, and may tell the user to check the

@@ -76,7 +76,7 @@ func TestRegisterThenSignIn(t *testing.T) {
 	})
 }
 
-// TestSignatureCounter follows WebAuthn Level 3 section 7.2 step 22: the
+// TestSignatureCounter follows WebAuthn Level 3 section 7.2 step 21: the
 // counter must increase unless stored and received are both zero.
 func TestSignatureCounter(t *testing.T) {
 	for _, tc := range []struct {

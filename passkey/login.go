@@ -150,7 +150,7 @@ func (rp *RelyingParty) parseAndCheckAssertion(response []byte, s session) (*pro
 }
 
 // owner calls lookup and checks its answer: the credential is userID's
-// (section 7.2 step 6: the user handle, or the session's user, owns it).
+// (section 7.2: the user handle, or the session's user, owns it).
 func (rp *RelyingParty) owner(ctx context.Context, lookup Lookup, credentialID []byte, userID uuid.UUID) (*waUser, Credential, error) {
 	owner, creds, err := lookup(ctx, bytes.Clone(credentialID), userID)
 	switch {
@@ -169,7 +169,7 @@ func (rp *RelyingParty) owner(ctx context.Context, lookup Lookup, credentialID [
 }
 
 // assertionOf applies the signature counter rule to a verified assertion
-// (section 7.2 step 22): a counter that does not increase, unless both
+// (section 7.2 step 21): a counter that does not increase, unless both
 // are zero, is a possible clone, and refused.
 func assertionOf(userID uuid.UUID, stored Credential, verified *webauthn.Credential, p *protocol.ParsedCredentialAssertionData) (Assertion, error) {
 	received := p.Response.AuthenticatorData.Counter

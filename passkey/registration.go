@@ -47,7 +47,7 @@ func (rp *RelyingParty) BeginRegistration(u User) (Ceremony, error) {
 // the ceremony whose session data BeginRegistration returned, begun for
 // the user userID, and returns the new credential to store (WebAuthn Level
 // 3 section 7.1). The caller also checks that the credential id is not
-// registered yet, for any user (step 26: the store's unique index does).
+// registered yet, for any user (section 7.1; the store's unique index does).
 //
 // It returns ErrInvalidSession, ErrExpired, ErrWrongUser (the session was
 // begun for another user), ErrMalformedResponse, ErrChallenge, ErrOrigin,

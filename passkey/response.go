@@ -15,7 +15,7 @@ import (
 const MaxResponseSize = 64 << 10
 
 // maxCredentialIDSize is the longest credential id a relying party accepts
-// (WebAuthn Level 3 section 7.1 step 25).
+// (WebAuthn Level 3 section 7.1, the credential id length check).
 const maxCredentialIDSize = 1023
 
 // parseRegistration decodes the browser's answer to
@@ -56,7 +56,7 @@ func parseAssertion(data []byte) (*protocol.ParsedCredentialAssertionData, error
 }
 
 // checkClientData runs the checks of the collected client data (WebAuthn
-// Level 3 section 7.1 steps 7 to 10, section 7.2 steps 11 to 14) that have
+// Level 3 sections 7.1 and 7.2: type, challenge, origin, topOrigin) that have
 // a refusal of their own. The library checks them again; doing them first
 // tells the caller which one failed, with a sentinel rather than the
 // library's text, which quotes what the browser sent.
@@ -73,7 +73,7 @@ func (rp *RelyingParty) checkClientData(c *protocol.CollectedClientData, want pr
 		return ErrOrigin
 	}
 	// No ceremony in a frame embedded by another origin: this relying
-	// party does not expect to be embedded (section 7.2 step 14, topOrigin),
+	// party does not expect to be embedded (section 7.2, the topOrigin check),
 	// and a framing page could otherwise get the user to sign for it.
 	if c.CrossOrigin || c.TopOrigin != "" {
 		return ErrOrigin
@@ -82,7 +82,7 @@ func (rp *RelyingParty) checkClientData(c *protocol.CollectedClientData, want pr
 }
 
 // checkAuthData checks the authenticator data's relying party and flags
-// (section 7.1 steps 14 to 16, section 7.2 steps 15 to 17).
+// (sections 7.1 and 7.2: rpIdHash, then the UP and UV flags).
 func (rp *RelyingParty) checkAuthData(a *protocol.AuthenticatorData) error {
 	if subtle.ConstantTimeCompare(a.RPIDHash, rp.rpIDHash[:]) != 1 {
 		return ErrRelyingParty

@@ -1,7 +1,7 @@
 -- Passkeys (user.PasskeyStore), ours: FastAPI Users has none. One row per
 -- WebAuthn credential a user registered: its id and public key, nothing
 -- secret. credential_id is the authenticator's id, unique across all users
--- (WebAuthn Level 3 section 7.1 step 26); id is ours, for routes. Times are
+-- (WebAuthn Level 3 section 7.1); id is ours, for routes. Times are
 -- Unix microseconds; last_used_at is NULL until the first sign-in.
 
 CREATE TABLE IF NOT EXISTS usersauth_passkey (
