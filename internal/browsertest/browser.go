@@ -101,7 +101,7 @@ func Start(t testing.TB) context.Context {
 	path := Chromium(t)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		append(flags(t.TempDir()), chromedp.ExecPath(path))...)
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
 		cancel()
 		cancelAlloc()
