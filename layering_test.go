@@ -45,6 +45,12 @@ func TestLayering(t *testing.T) {
 		{module + "/internal/wire", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/oauthflow", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/apptest", append([]string{module}, drivers...), false},
+		{module + "/passkey", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal"}, drivers...), true},
+		// The software authenticator is independent of the library it
+		// tests the relying party on.
+		{module + "/passkey/passkeytest", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal", "github.com/go-webauthn"}, drivers...), false},
+		// The browser harness drives a browser; it knows no domain.
+		{module + "/internal/browsertest", []string{module + "/user", module + "/store", module + "/backend", module + "/passkey"}, false},
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	deps := func(pkg string, tests bool) []string {
@@ -63,6 +69,7 @@ func TestLayering(t *testing.T) {
 		}
 		return list
 	}
+	testBrowserOnlyInTests(t, gobin)
 	matches := func(dep, f string) bool {
 		// The module's root names one package, not everything under it.
 		return dep == f || (f != module && strings.HasPrefix(dep, f+"/"))
@@ -90,9 +97,9 @@ func TestLayering(t *testing.T) {
 }
 
 // TestHostGoSum: a host module that imports the root and store/memory
-// resolves, with go mod tidy, without pgx, go-redis or modernc: not in its
-// build, not in its go.sum. It runs offline, from the module cache the
-// build of this module filled.
+// resolves, with go mod tidy, without pgx, go-redis, modernc, go-webauthn or
+// chromedp: not in its build, not in its go.sum. It runs offline, from the
+// module cache the build of this module filled.
 func TestHostGoSum(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go mod tidy")
@@ -149,12 +156,55 @@ func main() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, heavy := range []string{"github.com/jackc/pgx", "github.com/redis/go-redis", "modernc.org/"} {
+	for _, heavy := range []string{"github.com/jackc/pgx", "github.com/redis/go-redis", "modernc.org/", "github.com/go-webauthn", "github.com/chromedp"} {
 		if strings.Contains(string(sum), heavy) {
 			t.Errorf("the host's go.sum holds %s:\n%s", heavy, sum)
 		}
 		if strings.Contains(deps, heavy) {
 			t.Errorf("the host's build holds %s", heavy)
+		}
+	}
+}
+
+// testBrowserOnlyInTests: chromedp, through internal/browsertest, is for
+// tests of packages no host imports. No package a host may import (not
+// main, not internal), nor its tests, which a host's go mod tidy loads,
+// depends on either.
+func testBrowserOnlyInTests(t *testing.T, gobin string) {
+	t.Helper()
+	out, err := exec.Command(gobin, "list", "-test", "-f", `{{.ImportPath}}|{{.Name}}|{{join .Deps " "}}`, module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list -test: %v", err)
+	}
+	type entry struct{ pkg, name, deps string }
+	var entries []entry
+	host := map[string]bool{}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+		f := strings.SplitN(line, "|", 3)
+		if len(f) != 3 {
+			t.Fatalf("go list line %q", line)
+		}
+		entries = append(entries, entry{f[0], f[1], f[2]})
+		if !strings.ContainsAny(f[0], " ") && !strings.HasSuffix(f[0], ".test") && f[1] != "main" && !strings.Contains(f[0]+"/", "/internal/") {
+			host[f[0]] = true
+		}
+	}
+	forbidden := []string{"github.com/chromedp", module + "/internal/browsertest"}
+	for _, e := range entries {
+		// "p [p.test]", "p_test [p.test]" and "p.test" are p's tests.
+		base, _, _ := strings.Cut(e.pkg, " ")
+		base = strings.TrimSuffix(strings.TrimSuffix(base, ".test"), "_test")
+		if !host[base] {
+			continue
+		}
+	deps:
+		for dep := range strings.FieldsSeq(e.deps) {
+			for _, f := range forbidden {
+				if dep == f || strings.HasPrefix(dep, f+"/") {
+					t.Errorf("%s depends on %s: browser tests go in a package no host imports", e.pkg, dep)
+					break deps
+				}
+			}
 		}
 	}
 }
