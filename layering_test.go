@@ -32,6 +32,8 @@ func TestLayering(t *testing.T) {
 		{mod + "/store/sqlite", []string{"net/http", mod + "/backend", "github.com/jackc/pgx", "github.com/redis/go-redis"}},
 		{mod + "/backend/redistoken", []string{mod + "/store", "modernc.org/sqlite", "github.com/jackc/pgx"}},
 		{mod + "/oauth", append([]string{mod + "/store"}, drivers...)},
+		// Protocol only: the rules of second factors live in user.
+		{mod + "/totp", append([]string{"net/http", mod + "/user", mod + "/store", mod + "/backend"}, drivers...)},
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	for _, r := range rules {
