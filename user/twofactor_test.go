@@ -53,7 +53,7 @@ type tfFixture struct {
 	opts   user.ManagerOptions[*user.User]
 }
 
-func twoFactorOptions(t *testing.T, s user.Store[*user.User], h user.PasswordHasher, c *clock, logs *bytes.Buffer) user.ManagerOptions[*user.User] {
+func twoFactorOptions(t testing.TB, s user.Store[*user.User], h user.PasswordHasher, c *clock, logs *bytes.Buffer) user.ManagerOptions[*user.User] {
 	t.Helper()
 	seal, err := auth.DeriveSealKey(testSecret)
 	if err != nil {
@@ -69,9 +69,13 @@ func twoFactorOptions(t *testing.T, s user.Store[*user.User], h user.PasswordHas
 	}
 }
 
-func newTFFixture(t *testing.T) *tfFixture {
+func newTFFixture(t testing.TB) *tfFixture {
 	t.Helper()
-	f := &tfFixture{store: memory.New[*user.User](), hasher: hasher(t, small), logs: &bytes.Buffer{},
+	h, err := auth.NewPasswordHasher(auth.HasherOptions{Params: small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &tfFixture{store: memory.New[*user.User](), hasher: h, logs: &bytes.Buffer{},
 		clock: &clock{t: time.Date(2026, 7, 14, 9, 30, 10, 0, time.UTC)}}
 	f.opts = twoFactorOptions(t, f.store, f.hasher, f.clock, f.logs)
 	m, err := user.NewManager(f.opts)
@@ -84,7 +88,7 @@ func newTFFixture(t *testing.T) *tfFixture {
 
 const tfPassword = "excalibur-in-the-stone"
 
-func (f *tfFixture) newUser(t *testing.T, email string) *user.User {
+func (f *tfFixture) newUser(t testing.TB, email string) *user.User {
 	t.Helper()
 	u, err := f.m.Create(t.Context(), &user.User{Base: user.Base{Email: email}}, tfPassword, true)
 	if err != nil {
@@ -94,7 +98,7 @@ func (f *tfFixture) newUser(t *testing.T, email string) *user.User {
 }
 
 // enrol turns TOTP on for u and returns its secret and recovery codes.
-func (f *tfFixture) enrol(t *testing.T, u *user.User) (string, []string) {
+func (f *tfFixture) enrol(t testing.TB, u *user.User) (string, []string) {
 	t.Helper()
 	e, err := f.m.BeginTOTP(t.Context(), u, tfPassword)
 	if err != nil {
@@ -110,7 +114,7 @@ func (f *tfFixture) enrol(t *testing.T, u *user.User) (string, []string) {
 }
 
 // code is the app's code for secret at the fixture's time plus offset.
-func (f *tfFixture) code(t *testing.T, secret string, offset time.Duration) string {
+func (f *tfFixture) code(t testing.TB, secret string, offset time.Duration) string {
 	t.Helper()
 	c, err := totp.Code(secret, f.clock.Now().Add(offset))
 	if err != nil {
@@ -119,7 +123,7 @@ func (f *tfFixture) code(t *testing.T, secret string, offset time.Duration) stri
 	return c
 }
 
-func (f *tfFixture) ticket(t *testing.T, u *user.User) string {
+func (f *tfFixture) ticket(t testing.TB, u *user.User) string {
 	t.Helper()
 	tk, err := f.m.IssueLoginTicket(t.Context(), u, "jwt")
 	if err != nil {
