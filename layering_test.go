@@ -51,6 +51,8 @@ func TestLayering(t *testing.T) {
 		{module + "/passkey/passkeytest", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal", "github.com/go-webauthn"}, drivers...), false},
 		// The browser harness drives a browser; it knows no domain.
 		{module + "/internal/browsertest", []string{module + "/user", module + "/store", module + "/backend", module + "/passkey"}, false},
+		// Protocol only: the rules of second factors live in user.
+		{module + "/totp", append([]string{"net/http", module + "/user", module + "/store", module + "/backend"}, drivers...), true},
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	deps := func(pkg string, tests bool) []string {

@@ -50,6 +50,31 @@ type ManagerOptions[U Model] struct {
 	// RequireVerification lets only users who verified their e-mail address
 	// sign in: see CheckSignIn.
 	RequireVerification bool
+
+	// TOTPIssuer names the service in authenticator apps: the issuer of
+	// the otpauth:// URLs of TOTP enrolments (totp.CheckLabel must accept
+	// it). Required for second factors.
+	TOTPIssuer string
+	// SealKeys encrypt TOTP secrets at rest (auth.Sealer): the first key
+	// seals, every key opens. Required for second factors; usersauth.New
+	// derives one from Options.Secret (auth.DeriveSealKey) when the host
+	// gives none. To rotate, put a new key first and keep the old ones
+	// until every secret was resealed (on its next use, or by ResealTOTP).
+	SealKeys []auth.SealKey
+	// RecoveryCodeKey keys the digests of recovery codes
+	// (auth.RecoveryCodeDigest): at least 32 bytes. Required for second
+	// factors; usersauth.New derives it from Options.Secret (auth.DeriveKey
+	// with auth.RecoveryCodeKeyLabel). Changing it voids every recovery
+	// code issued.
+	RecoveryCodeKey []byte
+	// Challenges keeps the login tickets of the second step. Nil means
+	// the Store, when it implements ChallengeStore, else a bounded
+	// in-memory MemoryChallenges, which serves one process only: several
+	// instances need a shared store (store/sqlstore's).
+	Challenges ChallengeStore
+	// Now is the clock of second factors: TOTP time steps, ticket expiry,
+	// enrolment times. Nil means time.Now.
+	Now func() time.Time
 }
 
 // Manager holds the user operations every route is built on: create,
@@ -66,6 +91,7 @@ type Manager[U Model] struct {
 	verifyTokens        auth.PurposeToken
 	endSessions         func(ctx context.Context, userID uuid.UUID) error
 	requireVerification bool
+	tf                  *twoFactor // second factors (twofactor.go)
 }
 
 // DefaultTokenLifetime is the lifetime of reset and verification tokens when
@@ -89,6 +115,11 @@ func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
 	if m.rand == nil {
 		m.rand = rand.Reader
 	}
+	tf, err := newTwoFactor(o)
+	if err != nil {
+		return nil, err
+	}
+	m.tf = tf
 	return m, nil
 }
 

@@ -40,7 +40,9 @@ type Store[U user.Model] struct {
 	byID    map[uuid.UUID]entry[U]
 	byEmail map[string]uuid.UUID
 	oauth   oauthIndex // linked OAuth accounts (oauth.go)
-
+	// Second factors (twofactor.go) and challenges (challenges.go).
+	twoFactor  twoFactorIndex
+	challenges *user.MemoryChallenges
 	// passkeys are the users' registered passkeys (passkeys.go).
 	passkeys passkeyIndex
 }
@@ -143,8 +145,8 @@ func (s *Store[U]) Update(_ context.Context, id uuid.UUID, mutate func(u U) erro
 	return c, nil
 }
 
-// Delete removes the user with the given id, its OAuth accounts and its
-// passkeys, or returns user.ErrNotFound.
+// Delete removes the user with the given id, its OAuth accounts, second
+// factors, challenges and passkeys, or returns user.ErrNotFound.
 func (s *Store[U]) Delete(_ context.Context, id uuid.UUID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -156,5 +158,9 @@ func (s *Store[U]) Delete(_ context.Context, id uuid.UUID) error {
 	delete(s.byEmail, e.key)
 	s.oauth.dropUser(id)
 	s.passkeys.dropUser(id)
+	s.twoFactor.dropUser(id)
+	if s.challenges != nil {
+		s.challenges.DeleteUserChallenges(id)
+	}
 	return nil
 }

@@ -97,6 +97,17 @@
 // BIGINT. DB.OAuthStates records the OAuth states already used, in a table
 // of its own, so that several instances refuse a replayed state alike.
 //
+// # Second factors and challenges
+//
+// UserStore also implements user.TwoFactorStore and user.ChallengeStore,
+// on three tables of ours (version 23 of the schema): usersauth_totp, a
+// user's TOTP factor with its sealed secret and last accepted time step;
+// usersauth_recovery_code, the digests of the unused recovery codes; and
+// usersauth_challenge, the login tickets (digests only), shared by every
+// instance on the database. All go with their user (ON DELETE CASCADE).
+// Each acceptance of a code is one conditional statement, so a code works
+// once however many instances race with it.
+//
 // # SQLite
 //
 // Open configures SQLite for concurrent use through modernc's DSN parameters:
