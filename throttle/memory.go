@@ -4,16 +4,15 @@ import (
 	"context"
 	"hash/maphash"
 	"math/bits"
-	"sync"
 	"time"
 )
 
 // DefaultMaxKeys is how many keys a MemoryStore holds when
-// MemoryConfig.MaxKeys is 0: 262,144, about 9 MiB (see the benchmarks).
-const DefaultMaxKeys = 1 << 18
+// MemoryConfig.MaxKeys is 0: 196,608, in 6 MiB.
+const DefaultMaxKeys = maxShards * 3072
 
-// maxShards is the number of independently locked parts of a MemoryStore;
-// a store smaller than maxShards*minShardKeys has fewer.
+// A MemoryStore is split in up to maxShards independently locked parts, of
+// at least minShardKeys keys each.
 const (
 	maxShards    = 64
 	minShardKeys = 64
@@ -30,19 +29,20 @@ type MemoryConfig struct {
 	Now func() time.Time
 }
 
-// MemoryStore is a Store for one process. It keeps, per key, 16 bytes of
-// keyed digest (maphash, seeded at random for each store, so keys of any
-// length cost the same and cannot be chosen to collide) and the key's TAT:
-// about 36 bytes a key in all.
+// MemoryStore is a Store for one process. It keeps, per key, 24 bytes: a
+// 127-bit keyed digest of the key (maphash, seeded at random for each store,
+// so that keys of any length cost the same and cannot be chosen to collide)
+// and the key's TAT. Its tables take at most 32 to 64 bytes per key of
+// MaxKeys (32 for DefaultMaxKeys: 6 MiB), and grow only as keys come.
 //
-// It holds at most MaxKeys keys, so that a flood of distinct keys (addresses
-// of an IPv6 /48, random usernames) cannot grow it without limit. When a
-// part of it is full and a new key comes, it first drops keys whose bucket
-// is full again, which lose nothing; if that frees too little, it evicts the
-// keys closest to full (the least restricted) until an eighth of the part is
-// free. A key under attack, kept near empty by guesses, is the last to go:
-// evicting it takes more restricted keys than there is room for, which costs
-// an attacker about MaxKeys times a Rule's Limit events.
+// It holds at most MaxKeys keys, so that a flood of distinct keys (the
+// addresses of an IPv6 /48, random usernames) cannot grow it without limit.
+// When a part of it is full and a new key comes, it first drops keys whose
+// bucket is full again, which loses nothing; if that frees too little, it
+// evicts the keys closest to full (the least restricted) until an eighth of
+// the part is free. A key under attack, kept near empty by guesses, is the
+// last to go: evicting it takes a flood of keys more restricted than it,
+// about MaxKeys times a Rule's Limit events.
 //
 // Counts live in the process: several instances each count on their own
 // (use redisthrottle), and a restart forgets them.
@@ -51,13 +51,8 @@ type MemoryStore struct {
 	base     time.Time // TATs are nanoseconds since base
 	seeds    [2]maphash.Seed
 	shards   []memoryShard
-	shardCap int
-}
-
-type memoryShard struct {
-	mu   sync.Mutex
-	tats map[[2]uint64]int64
-	_    [48]byte // one shard per cache line: locks of neighbours do not contend
+	shardCap int // keys per shard
+	maxSlots int // slots per shard when it holds shardCap keys
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -78,13 +73,14 @@ func NewMemoryStore(cfg MemoryConfig) *MemoryStore {
 		shards:   make([]memoryShard, n),
 		shardCap: maxKeys / n,
 	}
+	s.maxSlots = minSlots
+	for s.maxSlots/4*3 < s.shardCap {
+		s.maxSlots *= 2
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	s.base = s.now()
-	for i := range s.shards {
-		s.shards[i].tats = make(map[[2]uint64]int64)
-	}
 	return s
 }
 
@@ -99,7 +95,7 @@ func (s *MemoryStore) Len() int {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		n += len(sh.tats)
+		n += sh.n
 		sh.mu.Unlock()
 	}
 	return n
@@ -118,16 +114,21 @@ func (s *MemoryStore) Take(ctx context.Context, key string, rule Rule) (Decision
 	now := s.clock()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	tat, held := sh.tats[k]
-	if !held {
-		tat = now
+	i, held := sh.find(k)
+	tat := now
+	if held {
+		tat = sh.slots[i].tat
 	}
 	d, next := decide(tat, now, iv, burst)
-	if d.Allowed {
-		if !held && len(sh.tats) >= s.shardCap {
+	switch {
+	case !d.Allowed:
+	case held:
+		sh.slots[i].tat = next
+	default:
+		if sh.n >= s.shardCap {
 			s.makeRoom(sh, now)
 		}
-		sh.tats[k] = next
+		sh.insert(k, next, s.maxSlots)
 	}
 	return d, nil
 }
@@ -143,12 +144,12 @@ func (s *MemoryStore) Peek(ctx context.Context, key string, rule Rule) (Decision
 	iv, burst := gcraParams(rule)
 	k, sh := s.locate(key)
 	now := s.clock()
+	tat := now
 	sh.mu.Lock()
-	tat, held := sh.tats[k]
-	sh.mu.Unlock()
-	if !held {
-		tat = now
+	if i, held := sh.find(k); held {
+		tat = sh.slots[i].tat
 	}
+	sh.mu.Unlock()
 	d, _ := decide(tat, now, iv, burst)
 	return d, nil
 }
@@ -166,13 +167,13 @@ func (s *MemoryStore) Refund(ctx context.Context, key string, rule Rule) error {
 	now := s.clock()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	tat, held := sh.tats[k]
+	i, held := sh.find(k)
 	switch {
 	case !held:
-	case tat-iv <= now:
-		delete(sh.tats, k) // full again: the same as no entry
+	case sh.slots[i].tat-iv <= now:
+		sh.remove(i) // full again: the same as no entry
 	default:
-		sh.tats[k] = tat - iv
+		sh.slots[i].tat -= iv
 	}
 	return nil
 }
@@ -184,7 +185,9 @@ func (s *MemoryStore) Reset(ctx context.Context, key string) error {
 	}
 	k, sh := s.locate(key)
 	sh.mu.Lock()
-	delete(sh.tats, k)
+	if i, held := sh.find(k); held {
+		sh.remove(i)
+	}
 	sh.mu.Unlock()
 	return nil
 }
@@ -223,10 +226,12 @@ func decide(tat, now, iv, burst int64) (Decision, int64) {
 // clock returns the current time in nanoseconds since s.base.
 func (s *MemoryStore) clock() int64 { return int64(s.now().Sub(s.base)) }
 
-// locate returns the map key of key and the shard holding it.
-func (s *MemoryStore) locate(key string) ([2]uint64, *memoryShard) {
-	k := [2]uint64{maphash.String(s.seeds[0], key), maphash.String(s.seeds[1], key)}
-	return k, &s.shards[k[0]%uint64(len(s.shards))]
+// locate returns the digest of key and the shard holding it. The digest's
+// first word is never 0, which marks a free slot; its top bits choose the
+// shard and its second word the slot, so the two do not correlate.
+func (s *MemoryStore) locate(key string) (digest, *memoryShard) {
+	k := digest{maphash.String(s.seeds[0], key) | 1, maphash.String(s.seeds[1], key)}
+	return k, &s.shards[(k[0]>>32)%uint64(len(s.shards))]
 }
 
 // makeRoom frees at least one slot of a full shard, and an eighth of it when
@@ -235,33 +240,46 @@ func (s *MemoryStore) locate(key string) ([2]uint64, *memoryShard) {
 // closest to full: those with the smallest TAT, within the precision of
 // waitClass. The caller holds sh.mu.
 func (s *MemoryStore) makeRoom(sh *memoryShard, now int64) {
-	var classes [waitClasses]int32
-	for k, tat := range sh.tats {
-		if tat <= now {
-			delete(sh.tats, k)
-			continue
-		}
-		classes[waitClass(tat-now)]++
-	}
+	sh.removeIf(func(e *slot) bool { return e.tat <= now })
 	keep := min(s.shardCap-1, s.shardCap-s.shardCap/8)
-	excess := len(sh.tats) - keep
+	excess := sh.n - keep
 	if excess <= 0 {
 		return
 	}
-	// The classes below cut go whole; excess-below more go from class cut.
+	var classes [waitClasses]int32 // each entry once: removeIf may show one twice
+	for _, e := range sh.slots {
+		if e.key != (digest{}) {
+			classes[waitClass(e.tat-now)]++
+		}
+	}
+	// The classes below cut go whole; excess-below more go from class cut,
+	// chosen by the digest's low bits rather than by position: evicting the
+	// first ones in the table would leave its far end packed, and probe
+	// runs there long.
 	cut, below := 0, 0
 	for ; below+int(classes[cut]) < excess; cut++ {
 		below += int(classes[cut])
 	}
 	more := excess - below
-	for k, tat := range sh.tats {
-		switch c := waitClass(tat - now); {
+	chance, among := uint64(more), uint64(classes[cut])
+	sh.removeIf(func(e *slot) bool {
+		switch c := waitClass(e.tat - now); {
 		case c < cut:
-			delete(sh.tats, k)
-		case c == cut && more > 0:
-			delete(sh.tats, k)
+			return true
+		case c == cut && more > 0 && e.key[0]>>1&(1<<31-1)%among < chance:
 			more--
+			return true
 		}
+		return false
+	})
+	if more > 0 { // the lot drew too few
+		sh.removeIf(func(e *slot) bool {
+			if more > 0 && waitClass(e.tat-now) == cut {
+				more--
+				return true
+			}
+			return false
+		})
 	}
 }
 
