@@ -32,8 +32,8 @@ type MemoryConfig struct {
 // MemoryStore is a Store for one process. It keeps, per key, 24 bytes: a
 // 127-bit keyed digest of the key (maphash, seeded at random for each store,
 // so that keys of any length cost the same and cannot be chosen to collide)
-// and the key's TAT. Its tables take at most 32 to 64 bytes per key of
-// MaxKeys (32 for DefaultMaxKeys: 6 MiB), and grow only as keys come.
+// and the key's TAT. Its tables grow only as keys come, and take 32 to 64
+// bytes per key they can hold: at most 6 MiB at DefaultMaxKeys.
 //
 // It holds at most MaxKeys keys, so that a flood of distinct keys (the
 // addresses of an IPv6 /48, random usernames) cannot grow it without limit.
