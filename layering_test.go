@@ -53,6 +53,11 @@ func TestLayering(t *testing.T) {
 		{module + "/internal/browsertest", []string{module + "/user", module + "/store", module + "/backend", module + "/passkey"}, false},
 		// Protocol only: the rules of second factors live in user.
 		{module + "/totp", append([]string{"net/http", module + "/user", module + "/store", module + "/backend"}, drivers...), true},
+		// The throttling packages know nothing of users, stores, backends
+		// or the routes that use them.
+		{module + "/throttle", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
+		{module + "/throttle/throttletest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
+		{module + "/throttle/redisthrottle", []string{module, module + "/user", module + "/store", module + "/backend", "modernc.org/sqlite", "github.com/jackc/pgx"}, false},
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	deps := func(pkg string, tests bool) []string {
