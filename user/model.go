@@ -10,8 +10,8 @@ import "github.com/google/uuid"
 //		DisplayName string `json:"display_name"`
 //	}
 //
-// The JSON names are those of FastAPI Users' UserRead schema. HashedPassword
-// and TokenEpoch never appear in JSON.
+// The JSON names are those of FastAPI Users' UserRead schema.
+// HashedPassword, TokenEpoch and KeptToken never appear in JSON.
 type Base struct {
 	ID             uuid.UUID `json:"id"`
 	Email          string    `json:"email"`
@@ -26,6 +26,11 @@ type Base struct {
 	// is refused once the stored one has moved on. Stores persist it like
 	// any other field; clients never see or set it.
 	TokenEpoch int64 `json:"-"`
+	// KeptToken is the hex SHA-256 digest of the one token that outlived
+	// the last ending of the user's other sessions, when the user changed
+	// their own password; empty when there is none. The library sets it;
+	// clients never see or set it.
+	KeptToken string `json:"-"`
 }
 
 // UserBase returns b itself. Through embedding it is promoted to the host's

@@ -46,8 +46,8 @@ func FuzzSameAnswers(f *testing.F) {
 		if extraBlob {
 			extraValue = extra
 		}
-		_, err := plain.SQL().ExecContext(ctx, `UPDATE "user" SET is_active = ?, is_verified = ?, token_epoch = ?, hashed_password = ?, extra = ? WHERE id = ?`,
-			columnValue(flagKind, flag, s), columnValue(flagKind/5, flag, s), columnValue(epochKind, epoch, s), s, extraValue, u.ID.String())
+		_, err := plain.SQL().ExecContext(ctx, `UPDATE "user" SET is_active = ?, is_verified = ?, token_epoch = ?, hashed_password = ?, kept_token = ?, extra = ? WHERE id = ?`,
+			columnValue(flagKind, flag, s), columnValue(flagKind/5, flag, s), columnValue(epochKind, epoch, s), s, columnValue(epochKind/5, epoch, s), extraValue, u.ID.String())
 		if err != nil {
 			t.Skip(err) // a value the column refuses
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -171,6 +172,9 @@ func TestSameAnswersAsDatabaseSQL(t *testing.T) {
 		{"extra empty", "extra = ''"},
 		{"extra wrong type", `extra = '{"visits":"many"}'`},
 		{"extra as integer", "extra = 5"},
+		{"kept token set", "kept_token = '" + strings.Repeat("ab", 32) + "'"},
+		{"kept token as blob", "kept_token = X'6162'"},
+		{"kept token as integer", "kept_token = 7"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,48 +45,22 @@ func (s *UserStore[U]) readDirect(ctx context.Context, r rowread.Reader, query, 
 	return u, true, nil
 }
 
-// scanDirect decodes row: the columns baseColumns, then extra if U has
+// scanDirect decodes row: the columns baseFields, then extra if U has
 // fields of its own.
 func (s *UserStore[U]) scanDirect(row rowread.Row) (U, error) {
 	var zero U
 	u := user.New[U]()
 	b := u.UserBase()
-	if row.Kind(0) != rowread.Text {
-		return zero, rowread.ErrFallback
-	}
-	id, err := uuid.ParseBytes(row.Bytes(0))
-	if err != nil {
-		return zero, rowread.ErrFallback
-	}
-	b.ID = id
-	if row.Kind(1) != rowread.Text || row.Kind(2) != rowread.Text {
-		return zero, rowread.ErrFallback
-	}
-	b.Email = string(row.Bytes(1))
-	b.HashedPassword = string(row.Bytes(2))
-	for i, flag := range [...]*bool{&b.IsActive, &b.IsSuperuser, &b.IsVerified} {
-		c := 3 + i
-		if row.Kind(c) != rowread.Integer {
-			return zero, rowread.ErrFallback
-		}
-		switch row.Int(c) {
-		case 0:
-			*flag = false
-		case 1:
-			*flag = true
-		default:
+	for i, c := range baseFields {
+		if !decodeDirect(row, i, c.field(b)) {
 			return zero, rowread.ErrFallback
 		}
 	}
-	if row.Kind(6) != rowread.Integer {
-		return zero, rowread.ErrFallback
-	}
-	b.TokenEpoch = row.Int(6)
 	if s.ownFields {
 		var extra []byte
-		switch row.Kind(7) {
+		switch row.Kind(extraColumn) {
 		case rowread.Text, rowread.Blob:
-			extra = row.Bytes(7)
+			extra = row.Bytes(extraColumn)
 		case rowread.Null:
 		default:
 			return zero, rowread.ErrFallback
@@ -99,4 +73,47 @@ func (s *UserStore[U]) scanDirect(row rowread.Row) (U, error) {
 		*b = base
 	}
 	return u, nil
+}
+
+// decodeDirect sets the field p points to from column i of row, and
+// reports whether the value was one the direct path takes as is: text for
+// a UUID or a string, the integer 0 or 1 for a flag, an integer for an
+// integer. database/sql reads anything else.
+func decodeDirect(row rowread.Row, i int, p any) bool {
+	switch p := p.(type) {
+	case *uuid.UUID:
+		if row.Kind(i) != rowread.Text {
+			return false
+		}
+		id, err := uuid.ParseBytes(row.Bytes(i))
+		if err != nil {
+			return false
+		}
+		*p = id
+	case *string:
+		if row.Kind(i) != rowread.Text {
+			return false
+		}
+		*p = string(row.Bytes(i))
+	case *bool:
+		if row.Kind(i) != rowread.Integer {
+			return false
+		}
+		switch row.Int(i) {
+		case 0:
+			*p = false
+		case 1:
+			*p = true
+		default:
+			return false
+		}
+	case *int64:
+		if row.Kind(i) != rowread.Integer {
+			return false
+		}
+		*p = row.Int(i)
+	default:
+		return false
+	}
+	return true
 }

@@ -24,7 +24,7 @@
 // is: "user" (id, email, hashed_password, is_active, is_superuser,
 // is_verified), accesstoken and oauth_account, with the same column types,
 // indexes and ON DELETE CASCADE foreign keys. Ids are UUIDs (FastAPI Users'
-// UUID tables; integer ids are not supported). The package adds three columns
+// UUID tables; integer ids are not supported). The package adds four columns
 // to "user":
 //
 //   - email_key, the address's user.EmailKey (NFKC, lower-cased), under a
@@ -34,6 +34,7 @@
 //   - extra, a JSON object (TEXT on SQLite, JSONB on PostgreSQL) holding the
 //     host's own fields.
 //   - token_epoch, user.Base.TokenEpoch (BIGINT, 0 for existing rows).
+//   - kept_token, user.Base.KeptToken (TEXT, empty for existing rows).
 //
 // Columns a host added to "user" for FastAPI Users are left alone; as the
 // store does not write them, they must be nullable or have a default.

@@ -55,6 +55,7 @@ func migrations() []migration {
 		{version: 4, name: "refresh_tokens", sql: true},
 		{version: 20, name: "oauth_account_unique", step: uniqueOAuthAccounts},
 		{version: 21, name: "oauth_states", sql: true},
+		{version: 22, name: "user_kept_token", sql: true},
 		{version: 23, name: "two_factor", sql: true},
 		{version: 24, name: "passkeys", sql: true},
 	}

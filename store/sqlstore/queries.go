@@ -6,14 +6,6 @@ import (
 	"errors"
 )
 
-// userColumns are the columns a user is read from, in scan order; for a
-// user type without fields of its own, baseColumns, which spares the driver
-// a column on the hot path.
-const (
-	baseColumns = `id, email, hashed_password, is_active, is_superuser, is_verified, token_epoch`
-	userColumns = baseColumns + `, extra`
-)
-
 // queries holds the SQL text of the user store for one dialect. Both
 // dialects accept $n placeholders (SQLite takes $NNN as the NNN-th argument).
 type queries struct {
@@ -41,16 +33,13 @@ func newQueries(d Dialect) queries {
 		getByEmail:     `SELECT ` + userColumns + ` FROM "user" WHERE email_key = $1`,
 		getBaseByID:    `SELECT ` + baseColumns + ` FROM "user" WHERE id = $1`,
 		getBaseByEmail: `SELECT ` + baseColumns + ` FROM "user" WHERE email_key = $1`,
-		insert: `INSERT INTO "user" (id, email, email_key, hashed_password, is_active, is_superuser, is_verified, token_epoch, extra)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		delete:    `DELETE FROM "user" WHERE id = $1`,
-		count:     `SELECT COUNT(*) FROM "user"`,
-		list:      `SELECT ` + userColumns + ` FROM "user" ORDER BY email_key LIMIT $1 OFFSET $2`,
-		listAfter: `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $3 ORDER BY email_key LIMIT $1 OFFSET $2`,
-		update: `UPDATE "user" SET email = $2, email_key = $3, hashed_password = $4,
-			is_active = $5, is_superuser = $6, is_verified = $7, token_epoch = $8, extra = $9 WHERE id = $1`,
-		updateBase: `UPDATE "user" SET email = $2, email_key = $3, hashed_password = $4,
-			is_active = $5, is_superuser = $6, is_verified = $7, token_epoch = $8 WHERE id = $1`,
+		insert:         insertQuery(),
+		delete:         `DELETE FROM "user" WHERE id = $1`,
+		count:          `SELECT COUNT(*) FROM "user"`,
+		list:           `SELECT ` + userColumns + ` FROM "user" ORDER BY email_key LIMIT $1 OFFSET $2`,
+		listAfter:      `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $3 ORDER BY email_key LIMIT $1 OFFSET $2`,
+		update:         updateQuery(true),
+		updateBase:     updateQuery(false),
 	}
 	switch d {
 	case Postgres:

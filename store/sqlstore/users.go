@@ -110,9 +110,9 @@ func (s *UserStore[U]) scan(rows *sql.Rows, withExtra, keepExtra bool) (U, []byt
 		err   error
 	)
 	if withExtra {
-		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &b.TokenEpoch, &extra)
+		err = rows.Scan(scanDest(b, &extra)...)
 	} else {
-		err = rows.Scan(&b.ID, &b.Email, &b.HashedPassword, &b.IsActive, &b.IsSuperuser, &b.IsVerified, &b.TokenEpoch)
+		err = rows.Scan(scanDest(b, nil)...)
 	}
 	if err != nil {
 		return zero, nil, err
@@ -160,8 +160,7 @@ func (s *UserStore[U]) insertArgs(u U) ([]any, error) {
 			return nil, fmt.Errorf("sqlstore: create user: %w", err)
 		}
 	}
-	return []any{b.ID, b.Email, user.EmailKey(b.Email), b.HashedPassword,
-		b.IsActive, b.IsSuperuser, b.IsVerified, b.TokenEpoch, extra}, nil
+	return append(writeArgs(b), extra), nil
 }
 
 // Update reads the user with the given id, calls mutate on it, and writes
@@ -234,7 +233,7 @@ func (s *UserStore[U]) updateOnce(ctx context.Context, id uuid.UUID, mutate func
 	if b.ID != id {
 		return zero, true, ErrIDChanged
 	}
-	args := []any{id, b.Email, user.EmailKey(b.Email), b.HashedPassword, b.IsActive, b.IsSuperuser, b.IsVerified, b.TokenEpoch}
+	args := writeArgs(b)
 	update := q.updateBase
 	if s.ownFields {
 		extra, err := encodeExtra(u, oldExtra)

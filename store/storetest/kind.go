@@ -79,6 +79,8 @@ func sampleBase(id uuid.UUID, email string, n int) user.Base {
 		// Beyond 32 bits and beyond a float64's exact integers: a store
 		// must keep all 64.
 		b.TokenEpoch = 1<<62 + int64(n)
+		// Shaped like a SHA-256 digest in hex, as the library stores it.
+		b.KeptToken = fmt.Sprintf("%064x", n)
 	}
 	return b
 }
@@ -91,6 +93,16 @@ func stampBase(b *user.Base, n int) {
 	b.IsSuperuser = n%3 == 0
 	b.IsVerified = n%5 == 0
 	b.TokenEpoch = int64(n)
+	b.KeptToken = keptTokenStamp(n)
+}
+
+// keptTokenStamp is the KeptToken of stamp n: empty for every third n, so
+// that updates also clear the field and set it again.
+func keptTokenStamp(n int) string {
+	if n%3 == 2 {
+		return ""
+	}
+	return fmt.Sprintf("%064x", n)
 }
 
 func stampedBase(b *user.Base) (int, bool) {
@@ -102,5 +114,6 @@ func stampedBase(b *user.Base) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	return n, b.IsActive == (n%2 == 0) && b.IsSuperuser == (n%3 == 0) && b.IsVerified == (n%5 == 0) && b.TokenEpoch == int64(n)
+	return n, b.IsActive == (n%2 == 0) && b.IsSuperuser == (n%3 == 0) && b.IsVerified == (n%5 == 0) && b.TokenEpoch == int64(n) &&
+		b.KeptToken == keptTokenStamp(n)
 }

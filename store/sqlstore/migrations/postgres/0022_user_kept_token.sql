@@ -1,0 +1,4 @@
+-- user.Base.KeptToken: the SHA-256 digest (hex) of the one token that
+-- outlived the last ending of the user's other sessions; '' for none.
+
+ALTER TABLE "user" ADD COLUMN IF NOT EXISTS kept_token TEXT NOT NULL DEFAULT '';
