@@ -2,8 +2,11 @@ package usersauth
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/usersauth/usersauth/internal/oauthflow"
 	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/oauth"
+	"github.com/usersauth/usersauth/throttle"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -51,7 +55,12 @@ const (
 	codeAccessTokenDecodeError    = "ACCESS_TOKEN_DECODE_ERROR"
 	codeAccessTokenAlreadyExpired = "ACCESS_TOKEN_ALREADY_EXPIRED"
 	codeOAuthLastSignInMethod     = "OAUTH_LAST_SIGN_IN_METHOD" // ours: DELETE /users/me/oauth/{provider}
+
+	codeUpdateUserBadCurrentPassword = "UPDATE_USER_BAD_CURRENT_PASSWORD" // ours: Options.RequireCurrentPassword
 )
+
+// errBadCurrentPassword: the current_password of a change was wrong.
+var errBadCurrentPassword = errors.New("usersauth: bad current password")
 
 // operation names the route an error comes from: one domain error maps to
 // different answers on different routes (an existing e-mail is
@@ -110,6 +119,7 @@ var answers = []answer{
 	{err: user.ErrOAuthNoEmail, code: codeOAuthNotAvailableEmail},
 	{err: user.ErrOAuthUserAlreadyExists, code: codeOAuthUserAlreadyExists},
 	{err: user.ErrLastSignInMethod, code: codeOAuthLastSignInMethod},
+	{err: errBadCurrentPassword, code: codeUpdateUserBadCurrentPassword},
 }
 
 // invalidPasswordCodes name a password-policy refusal per route; any other
@@ -193,6 +203,12 @@ func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *w
 		}
 		return wire.Code(pe.Code)
 	}
+	if te, ok := errors.AsType[*throttledError](err); ok {
+		return tooManyRequests(te.retryAfter)
+	}
+	if errors.Is(err, errBackgroundFull) {
+		return wire.Busy(http.StatusServiceUnavailable, backgroundRetry)
+	}
 	switch {
 	case errors.Is(err, errProviderFailed):
 		a.log.LogAttrs(ctx, slog.LevelError, "identity provider failed",
@@ -207,12 +223,40 @@ func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *w
 			retry = busy.RetryAfter
 		}
 		return wire.Busy(http.StatusServiceUnavailable, retry)
+	case unavailable(err):
+		// A store, Redis or the throttle's store is down or overloaded:
+		// the client may come back (OWASP Error Handling Cheat Sheet). The
+		// cause is the operator's to read, never the client's.
+		a.log.LogAttrs(ctx, slog.LevelError, "request failed: a dependency is unavailable",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		return wire.Busy(http.StatusServiceUnavailable, unavailableRetry)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// The client went away or the host's deadline passed; nobody reads
 		// this answer, but it must not look like our failure.
 		return wire.Busy(http.StatusServiceUnavailable, time.Second)
 	}
 	return nil
+}
+
+// unavailableRetry is the Retry-After of a 503 for a dependency down.
+const unavailableRetry = 5 * time.Second
+
+// unavailable reports whether err says a dependency cannot serve now: a
+// store (user.ErrUnavailable, and any store's lost or refused connection),
+// a token strategy (backend.ErrUnavailable), the throttle's store. A
+// cancelled request is not one: nobody reads its answer.
+func unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, user.ErrUnavailable) || errors.Is(err, backend.ErrUnavailable) ||
+		errors.Is(err, throttle.ErrUnavailable) || errors.Is(err, errThrottleUnavailable) {
+		return true
+	}
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return true
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }
 
 // writeError answers err in the contract's format.

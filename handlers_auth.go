@@ -87,7 +87,12 @@ func (a *UsersAuth[U]) login(w http.ResponseWriter, r *http.Request, m *mounted)
 		return err
 	}
 	ctx := hookContext(r)
+	attempt, err := a.limiter.startLogin(r, form.Username)
+	if err != nil {
+		return err
+	}
 	u, err := a.manager.Authenticate(ctx, form.Username, form.Password)
+	attempt.settle(ctx, err)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,9 @@ func (a *UsersAuth[U]) authorize(w http.ResponseWriter, r *http.Request, p *oaut
 // cannot break the genuine one of the same sign-in.
 func (a *UsersAuth[U]) readCallback(w http.ResponseWriter, r *http.Request, p *oauthProvider, userID *uuid.UUID) (oauthflow.Callback, error) {
 	callbackHeaders(w)
+	if _, err := a.limiter.perAddress(r, "oauth-callback", a.limiter.limits.OAuthCallback); err != nil {
+		return oauthflow.Callback{}, err
+	}
 	cb, err := p.flow.ReadCallback(r, a.oauth.states, userID)
 	if cb.CSRFMatched {
 		http.SetCookie(w, p.flow.CSRFCookie("", -1))
@@ -99,6 +102,7 @@ func (a *UsersAuth[U]) exchange(r *http.Request, p *oauthProvider, cb oauthflow.
 	in := user.OAuthSignIn{
 		OAuthName: provider.Name, AccountID: id.AccountID, AccountEmail: id.Email, EmailVerified: id.EmailVerified,
 		AccessToken: tok.AccessToken, AssociateByEmail: p.associateByEmail, IsVerifiedByDefault: p.isVerifiedByDefault,
+		AllowUnverifiedEmail: p.allowUnverified,
 	}
 	if !tok.Expiry.IsZero() {
 		exp := tok.Expiry.Unix()

@@ -45,7 +45,10 @@ type UsersAuth[U user.Model] struct {
 	log               *slog.Logger
 	userReq, superReq Requirement
 	background        *background
+	limiter           *limiter
 	oauth             *oauthSetup // nil without OAuth
+	// requireCurrentPassword: see Options.RequireCurrentPassword.
+	requireCurrentPassword bool
 }
 
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
@@ -80,6 +83,12 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	limiter, err := newLimiter(&opts, log)
+	if err != nil {
+		return nil, err
+	}
+	// Every line logged for a request says where it came from.
+	log = slog.New(requestLog{log.Handler(), limiter})
 	hasher := opts.Hasher
 	if hasher == nil {
 		h, err := auth.NewPasswordHasher(auth.HasherOptions{Rand: opts.Rand})
@@ -120,6 +129,9 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		userReq:    Active,
 		superReq:   Active | Superuser,
 		background: newBackground(log),
+		limiter:    limiter,
+
+		requireCurrentPassword: opts.RequireCurrentPassword,
 	}
 	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err
