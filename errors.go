@@ -75,10 +75,12 @@ const (
 	opUpdate
 	opReset
 	opRefresh
+	opSecondStep // POST /auth/{backend}/login/2fa
+	opTwoFactor  // the enrolment routes under /users/me/2fa
 )
 
-// answer is what one sentinel error becomes: a 400 with a code, or a status
-// with its reason phrase when code is "".
+// answer is what one sentinel error becomes: a code with the status (400
+// when status is 0), or a status with its reason phrase when code is "".
 type answer struct {
 	err    error
 	status int
@@ -95,6 +97,8 @@ var byOperation = map[operation][]answer{
 		{err: user.ErrInvalidCredentials, status: http.StatusUnauthorized},
 		{err: user.ErrNotVerified, status: http.StatusForbidden},
 	},
+	opSecondStep: {{err: user.ErrBadCode, code: codeLogin2FABadCode}},
+	opTwoFactor:  {{err: user.ErrBadCode, code: codeTwoFactorBadCode}},
 }
 
 // answers map the sentinels of every route, in order: the first whose
@@ -120,6 +124,13 @@ var answers = []answer{
 	{err: user.ErrOAuthUserAlreadyExists, code: codeOAuthUserAlreadyExists},
 	{err: user.ErrLastSignInMethod, code: codeOAuthLastSignInMethod},
 	{err: errBadCurrentPassword, code: codeUpdateUserBadCurrentPassword},
+	{err: user.ErrBadTicket, code: codeLogin2FABadTicket},
+	{err: user.ErrBadPassword, code: codeTwoFactorBadPass},
+	{err: user.ErrTOTPAlreadyEnabled, code: codeTOTPAlreadyEnabled},
+	{err: user.ErrTOTPNotPending, code: codeTOTPNotPending},
+	{err: user.ErrTOTPNotEnabled, code: codeTOTPNotEnabled},
+	{err: user.ErrTwoFactorNotEnabled, code: codeTwoFactorNotEnabled},
+	{err: errTwoFactorRequired, status: http.StatusForbidden, code: codeTwoFactorRequired},
 }
 
 // invalidPasswordCodes name a password-policy refusal per route; any other
@@ -130,7 +141,10 @@ var invalidPasswordCodes = map[operation]string{
 }
 
 func (an answer) problem() *wire.Problem {
-	if an.code != "" {
+	switch {
+	case an.code != "" && an.status != 0:
+		return &wire.Problem{Status: an.status, Detail: an.code}
+	case an.code != "":
 		return wire.Code(an.code)
 	}
 	return wire.NewProblem(an.status)
@@ -202,6 +216,9 @@ func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *w
 			return wire.NewProblem(http.StatusBadRequest)
 		}
 		return wire.Code(pe.Code)
+	}
+	if sr, ok := errors.AsType[*secondStepRequired](err); ok {
+		return &wire.Problem{Status: http.StatusBadRequest, Detail: sr.step}
 	}
 	if te, ok := errors.AsType[*throttledError](err); ok {
 		return tooManyRequests(te.retryAfter)

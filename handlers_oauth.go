@@ -151,6 +151,9 @@ func (a *UsersAuth[U]) oauthSignIn(r *http.Request, p *oauthProvider, cb oauthfl
 	}
 	ctx := hookContext(r)
 	u, err := a.manager.OAuthCallback(ctx, in)
+	if sf, ok := errors.AsType[*user.SecondFactorRequiredError](err); ok {
+		return tokens{}, a.startSecondStep(ctx, p.backend, u, sf)
+	}
 	if err != nil {
 		return tokens{}, err
 	}
@@ -225,11 +228,19 @@ func (a *UsersAuth[U]) associate(r *http.Request, p *oauthProvider, cb oauthflow
 // oauthFail answers a failed callback: in JSON, or, once the state is known
 // genuine and carries a frontend redirect, 303 to it with error=<detail>,
 // the detail the JSON answer would have (a code such as
-// OAUTH_USER_ALREADY_EXISTS, or a reason phrase).
+// OAUTH_USER_ALREADY_EXISTS, or a reason phrase); a second step required
+// is ?error=LOGIN_2FA_REQUIRED with the ticket and methods in the fragment.
 func (a *UsersAuth[U]) oauthFail(w http.ResponseWriter, r *http.Request, redirect *url.URL, err error) {
 	p := a.problemFor(r, opOther, err)
 	if redirect == nil {
 		wire.WriteProblem(w, p)
+		return
+	}
+	if sr, ok := errors.AsType[*secondStepRequired](err); ok {
+		// The ticket goes in the fragment, which no browser sends to a
+		// server nor puts in a Referer; the frontend completes the second
+		// step at /auth/{backend}/login/2fa.
+		seeOther(w, oauthflow.WithSecondStep(redirect, sr.step.Code, sr.step.Ticket, sr.step.Methods))
 		return
 	}
 	code, ok := p.Detail.(string)

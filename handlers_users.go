@@ -13,7 +13,7 @@ import (
 // handleGetMe serves GET /users/me, the hot path of most clients: no
 // allocation of its own beyond what the store and strategy need.
 func (a *UsersAuth[U]) handleGetMe(w http.ResponseWriter, r *http.Request) {
-	s, err := a.current(r, a.userReq)
+	s, err := a.current(r, a.userReq|enrolling)
 	if err == nil {
 		err = a.writeMe(w, r, http.StatusOK, s.user)
 	}

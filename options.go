@@ -49,6 +49,20 @@ type Options[U user.Model] struct {
 	// users routes and logout answer 403.
 	RequireVerification bool
 
+	// TwoFactor turns on two-factor login: TOTP enrolment under
+	// /users/me/2fa and the second step POST /auth/{backend}/login/2fa.
+	// Nil, the default, turns it off. See TwoFactor.
+	TwoFactor *TwoFactor
+
+	// RequireTwoFactor, when set with TwoFactor, names the users who must
+	// have a second factor, for example func(u *user.User) bool { return
+	// u.IsSuperuser }: until such a user enrols one, the routes that need a
+	// user answer 403 TWO_FACTOR_REQUIRED, but for GET /users/me, logout
+	// and the enrolment routes themselves. It is asked on every such
+	// request: it must be cheap, and it costs the user's second-factor
+	// lookup only when it returns true.
+	RequireTwoFactor func(u U) bool
+
 	// RequireCurrentPassword makes PATCH /users/me that changes the e-mail
 	// or the password carry "current_password", the user's password now:
 	// missing is 422, wrong is 400 UPDATE_USER_BAD_CURRENT_PASSWORD and

@@ -218,7 +218,9 @@ func (m *Manager[U]) Create(ctx context.Context, u U, password string) (U, error
 // after the password was checked, for the same reason. A stored hash that
 // cannot be used is logged and fails the login. When the stored hash was
 // made with other parameters or another scheme, it is replaced with a new
-// one; a failure to do so is logged and does not fail the login.
+// one; a failure to do so is logged and does not fail the login. A user who
+// has a second factor gets a *SecondFactorRequiredError, returned with the
+// user, for whom the caller issues a login ticket.
 func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (U, error) {
 	var zero U
 	if len(password) > MaxPasswordBytes {
@@ -265,8 +267,14 @@ func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (
 		return zero, ErrInvalidCredentials
 	}
 	err = m.CheckSignIn(ctx, u, SignInPassword)
-	if rehash && (err == nil || errors.Is(err, ErrNotVerified)) {
+	second, _ := errors.AsType[*SecondFactorRequiredError](err)
+	if rehash && (err == nil || errors.Is(err, ErrNotVerified) || second != nil) {
 		m.upgradeHash(ctx, u, password)
+	}
+	if second != nil {
+		// The password was right: the caller issues the second step's
+		// ticket for u.
+		return u, err
 	}
 	if err != nil {
 		return zero, err

@@ -147,7 +147,8 @@ func (m *Manager[U]) SupportsOAuth() bool {
 //     UnusablePassword). The AfterRegister hook runs.
 //
 // Errors: ErrOAuthNoEmail, ErrOAuthUserAlreadyExists, ErrInvalidCredentials,
-// ErrNotVerified, ErrOAuthUnsupported, or the store's own.
+// ErrNotVerified, ErrOAuthUnsupported, or the store's own; a user with a
+// second factor is returned with a *SecondFactorRequiredError.
 func (m *Manager[U]) OAuthCallback(ctx context.Context, in OAuthSignIn) (U, error) {
 	var zero U
 	store, err := m.oauthStore()
@@ -171,6 +172,9 @@ func (m *Manager[U]) OAuthCallback(ctx context.Context, in OAuthSignIn) (U, erro
 			return zero, err
 		}
 		if err := m.CheckSignIn(ctx, u, SignInOAuth); err != nil {
+			if _, ok := errors.AsType[*SecondFactorRequiredError](err); ok {
+				return u, err // the provider vouched: the second step is next
+			}
 			return zero, err
 		}
 		return u, nil
