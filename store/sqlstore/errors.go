@@ -132,6 +132,18 @@ func isTransient(err error) bool {
 	return false
 }
 
+// unavailableError is a failure of a database that cannot serve now: it
+// reads as the driver's error under the operation's name, and wraps
+// user.ErrUnavailable too, for the HTTP layer's 503.
+type unavailableError struct {
+	op  string
+	err error
+}
+
+func (e *unavailableError) Error() string        { return "sqlstore: " + e.op + ": " + e.err.Error() }
+func (e *unavailableError) Unwrap() error        { return e.err }
+func (e *unavailableError) Is(target error) bool { return target == user.ErrUnavailable }
+
 // storeError turns a driver failure into the error the store returns: a
 // unique violation is user.ErrAlreadyExists; a failure caused by ctx ending
 // wraps ctx.Err(); a database that cannot serve now wraps
@@ -150,7 +162,7 @@ func storeError(ctx context.Context, op string, err error) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("sqlstore: %s: %w", op, ctx.Err())
 	case isUnavailable(err):
-		return fmt.Errorf("sqlstore: %s: %w: %w", op, user.ErrUnavailable, err)
+		return &unavailableError{op: op, err: err}
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
 }
