@@ -30,7 +30,7 @@ func TestLayering(t *testing.T) {
 		// tests: the package's tests link no driver either.
 		tests bool
 	}{
-		{module, drivers, true},
+		{module, append([]string{"github.com/getkin"}, drivers...), true},
 		{module + "/user", append([]string{"net/http", module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/auth", append([]string{"net/http", module + "/user", module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/backend", append([]string{module + "/store"}, drivers...), false},
@@ -45,6 +45,10 @@ func TestLayering(t *testing.T) {
 		{module + "/internal/wire", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/oauthflow", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/apptest", append([]string{module}, drivers...), false},
+		// The OpenAPI object model knows no domain; its validator is for
+		// the tests of a package no host imports.
+		{module + "/internal/openapi", append([]string{module, module + "/user", module + "/store", module + "/backend", "github.com/getkin"}, drivers...), true},
+		{module + "/internal/openapitest", drivers, true},
 		{module + "/passkey", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal"}, drivers...), true},
 		// The software authenticator is independent of the library it
 		// tests the relying party on.
@@ -104,8 +108,8 @@ func TestLayering(t *testing.T) {
 }
 
 // TestHostGoSum: a host module that imports the root and store/memory
-// resolves, with go mod tidy, without pgx, go-redis, modernc, go-webauthn or
-// chromedp: not in its build, not in its go.sum. It runs offline, from the
+// resolves, with go mod tidy, without pgx, go-redis, modernc, go-webauthn,
+// chromedp or kin-openapi: not in its build, not in its go.sum. It runs offline, from the
 // module cache the build of this module filled.
 func TestHostGoSum(t *testing.T) {
 	if testing.Short() {
@@ -163,7 +167,7 @@ func main() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, heavy := range []string{"github.com/jackc/pgx", "github.com/redis/go-redis", "modernc.org/", "github.com/go-webauthn", "github.com/chromedp"} {
+	for _, heavy := range []string{"github.com/jackc/pgx", "github.com/redis/go-redis", "modernc.org/", "github.com/go-webauthn", "github.com/chromedp", "github.com/getkin"} {
 		if strings.Contains(string(sum), heavy) {
 			t.Errorf("the host's go.sum holds %s:\n%s", heavy, sum)
 		}

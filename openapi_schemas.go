@@ -33,7 +33,7 @@ func (d *apiDoc) validationError() *openapi.Schema {
 		props.Set("loc", &openapi.Schema{Type: "array", Items: &openapi.Schema{AnyOf: []*openapi.Schema{openapi.String(), openapi.Integer()}}})
 		props.Set("msg", openapi.String())
 		props.Set("type", openapi.String())
-		props.Set("input", &openapi.Schema{Description: "The value refused; null when absent or secret."})
+		props.Set("input", described(openapi.Nullable(&openapi.Schema{}), "The value refused; null when absent or secret."))
 		props.Set("ctx", &openapi.Schema{Type: "object"})
 		return &openapi.Schema{Type: "object", Properties: props, Required: []string{"loc", "msg", "type"}}
 	})

@@ -193,8 +193,11 @@ func Boolean() *Schema { return &Schema{Type: "boolean"} }
 func Integer() *Schema { return &Schema{Type: "integer"} }
 
 // Nullable returns s allowing null too: its type gains "null", or, for a
-// schema without a single type (a reference, a union), it becomes a union
-// with null.
+// schema without a single type (a reference, a union, the schema of any
+// value), it becomes a union with null. The schema of any value ({})
+// accepts null already in OpenAPI 3.1, but not under OpenAPI 3.0's rules,
+// which some validators fall back to (kin-openapi does for schemas with
+// references): the union says it under both.
 func Nullable(s *Schema) *Schema {
 	if t, ok := s.Type.(string); ok && s.Ref == "" {
 		c := *s
@@ -203,9 +206,6 @@ func Nullable(s *Schema) *Schema {
 	}
 	if _, ok := s.Type.([]string); ok {
 		return s // already nullable
-	}
-	if s.Ref == "" && s.Type == nil && len(s.AnyOf) == 0 && s.Enum == nil {
-		return s // accepts anything, null included
 	}
 	return &Schema{AnyOf: []*Schema{s, {Type: "null"}}}
 }

@@ -69,7 +69,7 @@ func TestSchemaOf(t *testing.T) {
 		{"nested, embedded, recursive", reflect.TypeFor[profile](), `{"type":"object","properties":{` +
 			`"name":{"type":"string"},"count":{"type":"string"},` +
 			`"home":{"type":["object","null"],"properties":{"street":{"type":"string"},"zip":{"type":"string"}}},` +
-			`"NoTag":{"type":"boolean"},"seen":{"type":"string","format":"date-time"},"parent":{},` +
+			`"NoTag":{"type":"boolean"},"seen":{"type":"string","format":"date-time"},"parent":{"anyOf":[{},{"type":"null"}]},` +
 			`"tags":{"type":"array","items":{"type":"string"}},"scores":{"type":["array","null"],"items":{"type":"number"}},` +
 			`"blob":{"type":["string","null"],"contentEncoding":"base64"},"addr":{"type":"string"},` +
 			`"level":{"type":"integer"}}}`},
@@ -96,7 +96,8 @@ func TestNullable(t *testing.T) {
 		{"typed", String(), `{"type":["string","null"]}`},
 		{"already nullable", &Schema{Type: []string{"string", "null"}}, `{"type":["string","null"]}`},
 		{"reference", Ref("UserRead"), `{"anyOf":[{"$ref":"#/components/schemas/UserRead"},{"type":"null"}]}`},
-		{"anything", &Schema{}, `{}`},
+		{"anything", &Schema{}, `{"anyOf":[{},{"type":"null"}]}`},
+		{"union", &Schema{AnyOf: []*Schema{String(), Integer()}}, `{"anyOf":[{"anyOf":[{"type":"string"},{"type":"integer"}]},{"type":"null"}]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
