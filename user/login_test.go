@@ -86,7 +86,7 @@ const fastAPIUsersHash = "$argon2id$v=19$m=65536,t=3,p=4$X1sE1Ljb0WbE1OIxOHIL2g$
 
 const tail = "$MDEyMzQ1Njc4OWFiY2RlZg$lpx/fq4ymfp3VePL6sLtpI58zIY+ERZR7tCbWWp7MzQ"
 
-func newLoginFixture(t *testing.T, opts auth.HasherOptions) *loginFixture {
+func newLoginFixture(t testing.TB, opts auth.HasherOptions) *loginFixture {
 	t.Helper()
 	ctx := context.Background()
 	if opts.Params == (auth.Argon2Params{}) {
@@ -124,7 +124,7 @@ func newLoginFixture(t *testing.T, opts auth.HasherOptions) *loginFixture {
 	return f
 }
 
-func (f *loginFixture) manager(t *testing.T, h user.PasswordHasher, requireVerification bool) *user.Manager[*user.User] {
+func (f *loginFixture) manager(t testing.TB, h user.PasswordHasher, requireVerification bool) *user.Manager[*user.User] {
 	t.Helper()
 	m, err := user.NewManager(user.ManagerOptions[*user.User]{
 		Store: f.store, Hasher: h, Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
