@@ -166,3 +166,44 @@ func BenchmarkLogin(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkLoginThrottle: what throttling costs a login. "locked" is a
+// login refused 429 by a locked account (no store read, no hash: the whole
+// cost of a guessing script's attempt on the server); "limiter" is the
+// limiter's own part of every login, the two takes and the settlement, on
+// the memory store.
+func BenchmarkLoginThrottle(b *testing.B) {
+	b.Run("locked", func(b *testing.B) {
+		ta := newUserApp(b, func(o *Options[*user.User]) {
+			o.Limits = nil
+			o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		})
+		for range 10 {
+			ta.do(newReq("POST", "/auth/jwt/login").Form("username", "king.arthur@camelot.bt", "password", "wrong"))
+		}
+		h := ta.handler
+		body := "username=king.arthur%40camelot.bt&password=wrong"
+		w := &discardWriter{H: http.Header{}}
+		b.ReportAllocs()
+		for b.Loop() {
+			r := httptest.NewRequest("POST", "/auth/jwt/login", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			clear(w.H)
+			h.ServeHTTP(w, r)
+		}
+	})
+	b.Run("limiter", func(b *testing.B) {
+		ta := newUserApp(b, func(o *Options[*user.User]) { o.Limits = nil })
+		l := ta.ua.limiter
+		r := httptest.NewRequest("POST", "/auth/jwt/login", nil)
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			la, err := l.startLogin(r, "king.arthur@camelot.bt")
+			if err != nil {
+				b.Fatal(err)
+			}
+			la.settle(ctx, nil)
+		}
+	})
+}

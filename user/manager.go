@@ -223,29 +223,39 @@ func (m *Manager[U]) Create(ctx context.Context, u U, password string) (U, error
 // logged, never verified, and fails the login as a wrong password, at the
 // cost of one dummy verification. When the stored hash was made with other
 // parameters or another scheme, it is replaced with a new one; a failure
-// to do so is logged and does not fail the login.
+// to do so is logged and does not fail the login. A user who has a second
+// factor gets a *SecondFactorRequiredError, returned with the user, for
+// whom the caller issues a login ticket.
 //
 // When the hasher is a SlotHasher, a hashing slot is taken first and held
 // across the store read and the verification: a saturated pool answers
 // auth.ErrBusy before the store is read. Every failed login runs the
-// AfterFailedLogin hook with its LoginFailure, once the slot is released.
+// AfterFailedLogin hook with its LoginFailure, once the slot is released;
+// a right password that needs a second step is no failure.
 func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (U, error) {
 	var zero U
 	c, err := m.checkLogin(ctx, email, password)
+	var second *SecondFactorRequiredError
 	if err == nil {
 		err = m.CheckSignIn(ctx, c.user, SignInPassword)
+		second, _ = errors.AsType[*SecondFactorRequiredError](err)
 		switch {
 		case errors.Is(err, ErrInvalidCredentials):
 			c.failure = LoginInactive
 		case errors.Is(err, ErrNotVerified):
 			c.failure = LoginNotVerified
 		}
-		if c.rehash && (err == nil || errors.Is(err, ErrNotVerified)) {
+		if c.rehash && (err == nil || errors.Is(err, ErrNotVerified) || second != nil) {
 			m.upgradeHash(ctx, c.user, password)
 		}
 	}
 	if c.failure != "" {
 		m.afterFailedLogin(ctx, email, c.userID, c.failure)
+	}
+	if second != nil {
+		// The password was right: the caller issues the second step's
+		// ticket for the user.
+		return c.user, err
 	}
 	if err != nil {
 		return zero, err
