@@ -210,8 +210,8 @@ func TestRefusingHookPanics(t *testing.T) {
 
 	validation := func(h *user.Hooks[*user.User]) {
 		h.ValidatePassword = func(context.Context, string, *user.User) error {
-			var seen map[string]bool
-			seen["x"] = true // a runtime error: its text is safe to log
+			fields := strings.Fields("")
+			_ = fields[len(fields)] // a runtime error: its text is safe to log
 			return nil
 		}
 	}
@@ -259,7 +259,7 @@ func TestRefusingHookPanics(t *testing.T) {
 			if f.ended != 0 {
 				t.Error("sessions were ended")
 			}
-			if logs := f.logs.String(); !strings.Contains(logs, "assignment to entry in nil map") {
+			if logs := f.logs.String(); !strings.Contains(logs, "index out of range [0] with length 0") {
 				t.Errorf("the runtime error is not logged:\n%s", logs)
 			}
 		})
