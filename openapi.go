@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -37,7 +36,7 @@ import (
 // host that mounts routers one by one under prefixes of its own, or adds
 // routes of its own, edits the paths of the JSON.
 func (a *UsersAuth[U]) OpenAPI() []byte {
-	b, err := json.Marshal(a.openAPIDocument().doc)
+	b, err := openapi.Marshal(a.openAPIDocument().doc)
 	if err != nil {
 		// Every value of the document is a string, a number, a boolean or
 		// a collection of them: this is a bug of the library.

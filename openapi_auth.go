@@ -2,7 +2,6 @@ package usersauth
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -112,11 +111,7 @@ func (a *UsersAuth[U]) loginSuccess(d *apiDoc, m *mounted) apiResponse {
 		return jsonResponse(http.StatusOK, "Signed in: the access token.", d.bearerResponse(m.refresher != nil))
 	case *backend.CookieTransport:
 		o := t.Options()
-		cookie := o.Name + "=<token>; HttpOnly; Path=" + o.Path + "; SameSite=Lax; Secure"
-		if o.MaxAge > 0 {
-			cookie += fmt.Sprintf("; Max-Age=%d", o.MaxAge)
-		}
-		desc := "The session cookie: " + cookie + " (as configured: CookieOptions)."
+		desc := "The session cookie: " + cookieLine(o, "<token>", o.MaxAge) + "."
 		if m.refresher != nil {
 			desc += " And the refresh cookie " + o.RefreshName + " (HttpOnly, SameSite=Strict), for " + m.refresher.Path() + " only."
 		}
@@ -130,12 +125,21 @@ func (a *UsersAuth[U]) loginSuccess(d *apiDoc, m *mounted) apiResponse {
 	return jsonResponse(http.StatusOK, "Signed in: the transport's answer.", &openapi.Schema{})
 }
 
+// cookieLine is the Set-Cookie value of the transport's session cookie,
+// as the options make it.
+func cookieLine(o backend.CookieOptions, value string, maxAge int) string {
+	return (&http.Cookie{
+		Name: o.Name, Value: value, Path: o.Path, Domain: o.Domain, MaxAge: maxAge,
+		Secure: !o.Insecure, HttpOnly: !o.ScriptAccessible, SameSite: o.SameSite,
+	}).String()
+}
+
 // logoutSuccess is m's answer to a logout.
 func logoutSuccess(m *mounted) apiResponse {
 	if t, ok := m.Transport.(*backend.CookieTransport); ok {
 		var h openapi.Map[*openapi.Header]
 		h.Set("Set-Cookie", &openapi.Header{
-			Description: t.Options().Name + " cleared: an empty value with Max-Age=0 (and the refresh cookie, with refresh tokens).",
+			Description: "The session cookie cleared: " + cookieLine(t.Options(), "", -1) + " (and the refresh cookie, with refresh tokens).",
 			Required:    true, Schema: openapi.String(),
 		})
 		return apiResponse{http.StatusNoContent, &openapi.Response{Description: "Signed out.", Headers: h}}

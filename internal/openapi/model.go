@@ -242,26 +242,39 @@ func (m Map[T]) Get(key string) (T, bool) {
 	return zero, false
 }
 
-// MarshalJSON writes the members in order.
+// MarshalJSON writes the members in order. Like Marshal, it leaves <, >
+// and & as they are: the document is JSON for tools, not HTML.
 func (m Map[T]) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
 	buf.WriteByte('{')
 	for i, e := range m {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		k, err := json.Marshal(e.Key)
-		if err != nil {
+		if err := enc.Encode(e.Key); err != nil {
 			return nil, err
 		}
-		v, err := json.Marshal(e.Value)
-		if err != nil {
-			return nil, err
-		}
-		buf.Write(k)
+		buf.Truncate(buf.Len() - 1) // Encode's newline
 		buf.WriteByte(':')
-		buf.Write(v)
+		if err := enc.Encode(e.Value); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// Marshal encodes v, a Document or a part of one, without escaping <, >
+// and &.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -132,6 +132,15 @@ func TestMapKeepsOrder(t *testing.T) {
 	if got, _ := json.Marshal(empty); string(got) != `{}` {
 		t.Errorf("empty map: %s", got)
 	}
+	var html Map[*Schema]
+	html.Set("<a>", &Schema{Description: "Bearer <token> & more"})
+	got, err = Marshal(struct {
+		M Map[*Schema] `json:"m"`
+		S string       `json:"s"`
+	}{html, "<b>"})
+	if err != nil || string(got) != `{"m":{"<a>":{"description":"Bearer <token> & more"}},"s":"<b>"}` {
+		t.Errorf("Marshal escapes: %s %v", got, err)
+	}
 }
 
 func TestPathItemSet(t *testing.T) {
