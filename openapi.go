@@ -45,7 +45,7 @@ func (a *UsersAuth[U]) OpenAPI() []byte {
 	return b
 }
 
-// OpenAPIHandler serves the document of OpenAPI to GET and HEAD as
+// OpenAPIHandler serves the document OpenAPI returns to GET and HEAD as
 // application/json, for example at GET /openapi.json. It is built once,
 // when OpenAPIHandler is called, and served with a strong ETag and
 // Cache-Control: no-cache, so that clients and caches keep it and

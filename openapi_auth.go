@@ -226,23 +226,21 @@ func (a *UsersAuth[U]) describeRefresh(d *apiDoc, prefix string, m *mounted, nam
 		Description: "The refresh token is unknown, expired, revoked or spent, or its user may no longer sign in.",
 		Content:     d.errorContent("Unauthorized"),
 	}}
-	forbidden, _ := d.forbidden(why403{verified: a.manager.RequiresVerification(), crossSite: a.csrf != nil && m.Transport.CookieBased()})
 	if t, ok := m.Transport.(*backend.CookieTransport); ok {
 		op.params = []*openapi.Parameter{{
 			Name: t.Options().RefreshName, In: "cookie",
 			Description: "The refresh cookie login set; the browser sends it on its own.",
 			Schema:      openapi.String(),
 		}}
-		op.responses = []apiResponse{a.loginSuccess(d, m), refused}
 	} else {
 		op.fields = object([]string{"refresh_token"},
 			prop("grant_type", &openapi.Schema{Type: "string", Pattern: "^refresh_token$", Description: "Absent, or refresh_token (RFC 6749 section 6)."}),
 			prop("refresh_token", openapi.String()))
 		op.fieldsIn = formOrJSONIn
-		op.responses = []apiResponse{a.loginSuccess(d, m), refused}
 	}
-	if forbidden.r != nil {
-		op.responses = append(op.responses, forbidden)
+	op.responses = []apiResponse{a.loginSuccess(d, m), refused}
+	if r, ok := d.forbidden(why403{verified: a.manager.RequiresVerification(), crossSite: a.csrf != nil && m.Transport.CookieBased()}); ok {
+		op.responses = append(op.responses, r)
 	}
 	if op.fields != nil {
 		op.responses = append(op.responses, d.tooLarge(), d.unprocessable())
