@@ -30,6 +30,17 @@ type Options[U user.Model] struct {
 	// its Refresh is set.
 	Backends []backend.Backend
 
+	// PathPrefix is the path under which Handler and Mount serve the
+	// routes: "" for the contract's own paths (/auth/register, /users/me),
+	// "/api" for /api/auth/register and /api/users/me. Routers that hand a
+	// mounted handler the request's whole path (chi's Mount, gin's and
+	// echo's wildcard routes, a ServeMux pattern) then need no
+	// http.StripPrefix. The default refresh cookie Path and the OAuth
+	// routes move with it; an OAuthProvider's RedirectURL must name the
+	// callback where it ends up. Empty, or a clean path starting with "/"
+	// and not ending with one.
+	PathPrefix string
+
 	// Hooks are the host's callbacks into the user lifecycle.
 	Hooks user.Hooks[U]
 

@@ -46,10 +46,12 @@ type UsersAuth[U user.Model] struct {
 	userReq, superReq Requirement
 	background        *background
 	oauth             *oauthSetup // nil without OAuth
+	prefix            string      // Options.PathPrefix
 }
 
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
-// secret shorter than MinSecretLength, no backends, a backend without a
+// secret shorter than MinSecretLength, a PathPrefix that is not a clean
+// absolute path, no backends, a backend without a
 // name, transport or strategy, two backends with one name, a backend whose
 // configuration is invalid (backend.Validator, the refresh configuration
 // included), refresh tokens on a transport that cannot carry them, a user
@@ -68,7 +70,10 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if len(opts.Secret) < MinSecretLength {
 		return nil, fmt.Errorf("usersauth: Options.Secret must be at least %d bytes", MinSecretLength)
 	}
-	backends, err := mountBackends(opts.Backends)
+	if err := checkPrefix(opts.PathPrefix); err != nil {
+		return nil, fmt.Errorf("usersauth: Options.PathPrefix %q: %w", opts.PathPrefix, err)
+	}
+	backends, err := mountBackends(opts.Backends, opts.PathPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +125,7 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		userReq:    Active,
 		superReq:   Active | Superuser,
 		background: newBackground(log),
+		prefix:     opts.PathPrefix,
 	}
 	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err
