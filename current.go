@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/user"
@@ -25,6 +24,11 @@ const (
 	// Optional lets every request through: with the user in the context
 	// when one passes the other requirements, without one otherwise.
 	Optional
+
+	// enrolling exempts a route from Options.RequireTwoFactor: the routes a
+	// user needs to enrol a second factor (GET /users/me, logout and the
+	// enrolment routes).
+	enrolling Requirement = 1 << 7
 )
 
 // session is what authentication found: the user, the token, and the backend
@@ -78,10 +82,29 @@ func (a *UsersAuth[U]) current(r *http.Request, req Requirement) (session[U], er
 	if err == nil {
 		err = a.check(r, s, req)
 	}
-	if err != nil && req&Optional != 0 && (errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden)) {
+	if err == nil && a.requireTwoFactor != nil && req&enrolling == 0 {
+		err = a.checkTwoFactor(r, s)
+	}
+	if err != nil && req&Optional != 0 && (errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) || errors.Is(err, errTwoFactorRequired)) {
 		return session[U]{}, nil
 	}
 	return s, err
+}
+
+// checkTwoFactor refuses a user Options.RequireTwoFactor names until they
+// have a second factor. Only such users cost the lookup.
+func (a *UsersAuth[U]) checkTwoFactor(r *http.Request, s session[U]) error {
+	if !a.requireTwoFactor(s.user) {
+		return nil
+	}
+	st, err := a.manager.TwoFactorStatus(r.Context(), s.user)
+	if err != nil {
+		return err
+	}
+	if !st.TOTP {
+		return errTwoFactorRequired
+	}
+	return nil
 }
 
 func (a *UsersAuth[U]) check(r *http.Request, s session[U], req Requirement) error {
@@ -116,24 +139,18 @@ func (a *UsersAuth[U]) checkOrigin(r *http.Request) error {
 	if err == nil {
 		return nil
 	}
-	a.log.LogAttrs(r.Context(), slog.LevelInfo, "cross-origin request refused",
-		slog.String("method", r.Method), slog.String("path", clip(r.URL.Path)),
-		slog.String("sec_fetch_site", clip(r.Header.Get("Sec-Fetch-Site"))),
-		slog.String("origin", clip(r.Header.Get("Origin"))), slog.String("host", clip(r.Host)),
+	// hookContext: the log line gets the client address and user agent.
+	a.log.LogAttrs(hookContext(r), slog.LevelInfo, "cross-origin request refused",
+		slog.String("method", r.Method), slog.String("path", truncateUTF8(r.URL.Path, maxLoggedHeader)),
+		slog.String("sec_fetch_site", truncateUTF8(r.Header.Get("Sec-Fetch-Site"), maxLoggedHeader)),
+		slog.String("origin", truncateUTF8(r.Header.Get("Origin"), maxLoggedHeader)),
+		slog.String("host", truncateUTF8(r.Host, maxLoggedHeader)),
 		slog.String("reason", err.Error()))
 	return ErrForbidden
 }
 
-// maxLoggedHeader bounds a client-chosen value in a log line.
+// maxLoggedHeader bounds a client-chosen value in a log line, in bytes.
 const maxLoggedHeader = 256
-
-// clip shortens a client-chosen value for a log line.
-func clip(s string) string {
-	if len(s) <= maxLoggedHeader {
-		return s
-	}
-	return strings.ToValidUTF8(s[:maxLoggedHeader], "") + "..."
-}
 
 // CurrentUser authenticates r and checks req, without writing anything: the
 // check behind RequireUser, for hosts that decide themselves what to answer.

@@ -87,7 +87,18 @@ func (a *UsersAuth[U]) login(w http.ResponseWriter, r *http.Request, m *mounted)
 		return err
 	}
 	ctx := hookContext(r)
+	attempt, err := a.limiter.startLogin(r, form.Username)
+	if err != nil {
+		return err
+	}
 	u, err := a.manager.Authenticate(ctx, form.Username, form.Password)
+	// The right password of a user with a second factor is not a failure,
+	// nor yet a success: its events are given back, the account's count
+	// stays, and the second step counts on.
+	attempt.settle(ctx, err)
+	if sf, ok := errors.AsType[*user.SecondFactorRequiredError](err); ok {
+		return a.startSecondStep(ctx, m, u, sf)
+	}
 	if err != nil {
 		return err
 	}
@@ -113,7 +124,7 @@ func (a *UsersAuth[U]) logoutHandler(m *mounted) http.HandlerFunc {
 }
 
 func (a *UsersAuth[U]) logout(w http.ResponseWriter, r *http.Request, m *mounted) error {
-	s, err := a.current(r, a.userReq)
+	s, err := a.current(r, a.userReq|enrolling)
 	if err != nil {
 		return err
 	}
@@ -161,7 +172,7 @@ func (a *UsersAuth[U]) logoutAllHandler(m *mounted) http.HandlerFunc {
 }
 
 func (a *UsersAuth[U]) logoutAll(w http.ResponseWriter, r *http.Request, m *mounted) error {
-	s, err := a.current(r, a.userReq)
+	s, err := a.current(r, a.userReq|enrolling)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (a *UsersAuth[U]) authRoutes(prefix string, m *mounted) []route {
 	if m.refresher != nil {
 		routes = append(routes, route{http.MethodPost, prefix + "/refresh", a.refreshHandler(m)})
 	}
-	return routes
+	return append(routes, a.twoFactorLoginRoutes(prefix, m)...)
 }
 
 func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
@@ -58,7 +58,8 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 		{http.MethodPatch, prefix + "/{id}", a.handlePatchUser},
 		{http.MethodDelete, prefix + "/{id}", a.handleDeleteUser},
 	}
-	return append(routes, a.oauthUsersRoutes(prefix)...) // DELETE /me/oauth/{provider}, with OAuth
+	routes = append(routes, a.twoFactorUsersRoutes(prefix)...) // /me/2fa/..., with TwoFactor
+	return append(routes, a.oauthUsersRoutes(prefix)...)       // DELETE /me/oauth/{provider}, with OAuth
 }
 
 // Handler returns every route of the contract at its default path, under
@@ -275,7 +276,7 @@ func (rt *router) recover(w http.ResponseWriter, r *http.Request) {
 	if re, ok := p.(runtime.Error); ok {
 		attrs = append(attrs, slog.String("error", re.Error()))
 	}
-	rt.log.LogAttrs(r.Context(), slog.LevelError, "panic serving request", attrs...)
+	rt.log.LogAttrs(hookContext(r), slog.LevelError, "panic serving request", attrs...)
 	wire.WriteProblem(w, wire.NewProblem(http.StatusInternalServerError))
 }
 

@@ -45,8 +45,15 @@ type UsersAuth[U user.Model] struct {
 	log               *slog.Logger
 	userReq, superReq Requirement
 	background        *background
+	limiter           *limiter
 	oauth             *oauthSetup // nil without OAuth
 	prefix            string      // Options.PathPrefix
+	// requireCurrentPassword: see Options.RequireCurrentPassword.
+	requireCurrentPassword bool
+	// twoFactor is Options.TwoFactor, nil when second factors are off;
+	// requireTwoFactor is Options.RequireTwoFactor.
+	twoFactor        *TwoFactor
+	requireTwoFactor func(U) bool
 }
 
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
@@ -85,6 +92,12 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	limiter, err := newLimiter(&opts, log)
+	if err != nil {
+		return nil, err
+	}
+	// Every line logged for a request says where it came from.
+	log = slog.New(requestLog{log.Handler(), limiter})
 	hasher := opts.Hasher
 	if hasher == nil {
 		h, err := auth.NewPasswordHasher(auth.HasherOptions{Rand: opts.Rand})
@@ -109,13 +122,24 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 			return nil, fmt.Errorf("usersauth: %s tokens: %w", p.Audience, err)
 		}
 	}
-	manager, err := user.NewManager(user.ManagerOptions[U]{
+	mo := user.ManagerOptions[U]{
 		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
 		ResetTokens: resetTokens, VerifyTokens: verifyTokens, EndSessions: endSessions(backends),
 		RequireVerification: opts.RequireVerification,
-	})
+	}
+	if err := twoFactorOptions(&opts, &mo); err != nil {
+		return nil, err
+	}
+	manager, err := user.NewManager(mo)
 	if err != nil {
 		return nil, fmt.Errorf("usersauth: %w", err)
+	}
+	if opts.TwoFactor != nil {
+		if err := manager.TwoFactorReady(); err != nil {
+			return nil, fmt.Errorf("usersauth: TwoFactor: %w", err)
+		}
+	} else if opts.RequireTwoFactor != nil {
+		return nil, errors.New("usersauth: RequireTwoFactor needs TwoFactor")
 	}
 	a := &UsersAuth[U]{
 		manager:    manager,
@@ -125,7 +149,12 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		userReq:    Active,
 		superReq:   Active | Superuser,
 		background: newBackground(log),
+		limiter:    limiter,
 		prefix:     opts.PathPrefix,
+
+		requireCurrentPassword: opts.RequireCurrentPassword,
+		twoFactor:              opts.TwoFactor,
+		requireTwoFactor:       opts.RequireTwoFactor,
 	}
 	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err

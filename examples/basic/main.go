@@ -160,6 +160,9 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 			{Name: "cookie", Transport: backend.Cookie(backend.CookieOptions{MaxAge: 3600}), Strategy: backend.JWT(secret, time.Hour)},
 		},
 		Logger: log,
+		// Users may protect their account with an authenticator app:
+		// POST /users/me/2fa/totp, then the second step of every login.
+		TwoFactor: &usersauth.TwoFactor{Issuer: "usersauth example"},
 		Hooks: user.Hooks[*user.User]{
 			AfterForgotPassword: func(ctx context.Context, u *user.User, token string) error {
 				return deliver(ctx, "reset", u.Email, token)
