@@ -489,7 +489,11 @@ func TestShutdownWaitsForMail(t *testing.T) {
 	wantStatus(t, "register", resp, body, http.StatusCreated)
 	resp, body = x.do("POST", "/auth/forgot-password", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt"}`))
 	wantStatus(t, "forgot-password", resp, body, http.StatusAccepted)
-	<-started
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the forgot-password hook did not start")
+	}
 
 	// A client that has sent half a request keeps the HTTP shutdown
 	// waiting until its grace is spent.

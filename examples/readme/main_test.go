@@ -142,17 +142,21 @@ func TestShutdownWaitsForMail(t *testing.T) {
 			}
 			go srv.Serve(ln)
 			base := "http://" + ln.Addr().String()
-			for path, body := range map[string]string{
-				"/auth/register":        `{"email":"king.arthur@camelot.bt","password":"guinevere"}`,
-				"/auth/forgot-password": `{"email":"king.arthur@camelot.bt"}`,
+			for _, step := range []struct{ path, body string }{
+				{"/auth/register", `{"email":"king.arthur@camelot.bt","password":"guinevere"}`},
+				{"/auth/forgot-password", `{"email":"king.arthur@camelot.bt"}`},
 			} {
-				resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
+				resp, err := http.Post(base+step.path, "application/json", strings.NewReader(step.body))
 				if err != nil {
 					t.Fatal(err)
 				}
 				resp.Body.Close()
 			}
-			<-started
+			select {
+			case <-started:
+			case <-time.After(30 * time.Second):
+				t.Fatal("the forgot-password hook did not start")
+			}
 			slow, err := net.Dial("tcp", ln.Addr().String())
 			if err != nil {
 				t.Fatal(err)
