@@ -49,6 +49,10 @@ func TestLayering(t *testing.T) {
 		// the tests of a package no host imports.
 		{module + "/internal/openapi", append([]string{module, module + "/user", module + "/store", module + "/backend", "github.com/getkin"}, drivers...), true},
 		{module + "/internal/openapitest", drivers, true},
+		// The shared tests of the examples: a host's smoke test, and the
+		// README's blocks compared with the examples' source.
+		{module + "/internal/hosttest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
+		{module + "/internal/readmetest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/passkey", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal"}, drivers...), true},
 		// The software authenticator is independent of the library it
 		// tests the relying party on.

@@ -76,16 +76,18 @@ func (a *UsersAuth[U]) OpenAPIHandler() http.Handler {
 // in the document, with a bare operation, and fails
 // TestOpenAPIDescribesEveryRoute.
 
-// describeRoutes describes every route of allRoutes, at the same paths.
+// describeRoutes describes every route of allRoutes, at the same paths
+// (under Options.PathPrefix).
 func (a *UsersAuth[U]) describeRoutes(d *apiDoc) {
-	a.describeRegister(d, "/auth")
-	a.describeReset(d, "/auth")
-	a.describeVerify(d, "/auth")
+	auth := a.prefix + "/auth"
+	a.describeRegister(d, auth)
+	a.describeReset(d, auth)
+	a.describeVerify(d, auth)
 	for _, m := range a.backends {
-		a.describeAuth(d, "/auth/"+m.Name, m)
+		a.describeAuth(d, auth+"/"+m.Name, m)
 	}
-	a.describeAllOAuth(d)
-	a.describeUsers(d, "/users")
+	a.describeAllOAuth(d, auth)
+	a.describeUsers(d, a.prefix+"/users")
 }
 
 // apiOp is the description of one route, which the document turns into

@@ -21,7 +21,7 @@ import (
 func (a *UsersAuth[U]) describeSecurity(d *apiDoc) {
 	seen := map[string]string{} // scheme JSON -> name
 	for _, m := range a.backends {
-		base, s := securityScheme(m)
+		base, s := securityScheme(m, a.prefix)
 		if s == nil {
 			continue
 		}
@@ -44,8 +44,10 @@ func (a *UsersAuth[U]) describeSecurity(d *apiDoc) {
 }
 
 // securityScheme is the scheme of m's transport and the name FastAPI gives
-// it, or nil for a transport of the host's own.
-func securityScheme(m *mounted) (string, *openapi.SecurityScheme) {
+// it, or nil for a transport of the host's own; prefix is
+// Options.PathPrefix.
+func securityScheme(m *mounted, prefix string) (string, *openapi.SecurityScheme) {
+	login := "POST " + prefix + "/auth/" + m.Name + "/login"
 	switch t := m.Transport.(type) {
 	case *backend.BearerTransport:
 		flow := &openapi.OAuthFlow{TokenURL: t.TokenURL, Scopes: map[string]string{}}
@@ -56,14 +58,14 @@ func securityScheme(m *mounted) (string, *openapi.SecurityScheme) {
 		}
 		return "OAuth2PasswordBearer", &openapi.SecurityScheme{
 			Type:        "oauth2",
-			Description: "Authorization: Bearer <access_token>, the token of POST /auth/" + m.Name + "/login.",
+			Description: "Authorization: Bearer <access_token>, the token of " + login + ".",
 			Flows:       &openapi.OAuthFlows{Password: flow},
 		}
 	case *backend.CookieTransport:
 		name := t.Options().Name
 		return "APIKeyCookie", &openapi.SecurityScheme{
 			Type:        "apiKey",
-			Description: "The " + name + " cookie that POST /auth/" + m.Name + "/login sets.",
+			Description: "The " + name + " cookie that " + login + " sets.",
 			In:          "cookie",
 			Name:        name,
 		}

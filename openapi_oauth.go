@@ -9,14 +9,14 @@ import (
 // The descriptions of oauth_routes.go's routes: each provider's sign-in
 // and association routes, and the users router's unlink route.
 
-func (a *UsersAuth[U]) describeAllOAuth(d *apiDoc) {
+func (a *UsersAuth[U]) describeAllOAuth(d *apiDoc, auth string) {
 	if a.oauth == nil {
 		return
 	}
 	for _, p := range a.oauth.providers {
-		a.describeOAuth(d, "/auth/"+p.name(), p)
+		a.describeOAuth(d, auth+"/"+p.name(), p)
 		if p.flow.AssociateRedirectURL() != "" {
-			a.describeAssociate(d, "/auth/associate/"+p.name(), p)
+			a.describeAssociate(d, auth+"/associate/"+p.name(), p)
 		}
 	}
 }

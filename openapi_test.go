@@ -56,6 +56,7 @@ func openAPIConfigs() []openAPIConfig {
 		{"two-factor login", func(o *Options[*user.User]) { o.TwoFactor = &TwoFactor{Issuer: "Camelot"} }},
 		{"without CSRF protection", func(o *Options[*user.User]) { o.DisableCSRFProtection = true }},
 		{"everything", everything},
+		{"everything under a prefix", func(o *Options[*user.User]) { everything(o); o.PathPrefix = "/api" }},
 	}
 }
 
@@ -197,6 +198,17 @@ func TestOpenAPIFastAPINames(t *testing.T) {
 	schemas := documentOf(t, ua)["components"].(map[string]any)["schemas"].(map[string]any)
 	if _, ok := schemas["Body_auth_app_v2_login_auth_app_v2_login_post"]; !ok {
 		t.Error("no Body_auth_app_v2_login_auth_app_v2_login_post schema")
+	}
+
+	// Under a prefix, as FastAPI names routes included with one.
+	prefixed := operations(documentOf(t, newUserApp(t, func(o *Options[*user.User]) { o.PathPrefix = "/api" }).ua))
+	for key, id := range map[string]string{
+		"POST /api/auth/jwt/login": "auth_jwt_login_api_auth_jwt_login_post",
+		"GET /api/users/{id}":      "users_user_api_users__id__get",
+	} {
+		if op, ok := prefixed[key]; !ok || op["operationId"] != id {
+			t.Errorf("%s: %v, want operationId %s", key, op["operationId"], id)
+		}
 	}
 }
 

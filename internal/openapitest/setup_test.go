@@ -83,6 +83,7 @@ var configs = []config{
 	{"two-factor login", func(o *usersauth.Options[*user.User]) { o.TwoFactor = &usersauth.TwoFactor{Issuer: "Camelot"} }},
 	{"without CSRF protection", func(o *usersauth.Options[*user.User]) { o.DisableCSRFProtection = true }},
 	{"everything", everything},
+	{"everything under a prefix", func(o *usersauth.Options[*user.User]) { everything(o); o.PathPrefix = "/api" }},
 }
 
 // backends are the two backends of the FastAPI Users reference app.
