@@ -32,9 +32,10 @@ import (
 // a FastAPI Users openapi.json calls the same functions here; the routes of
 // our own are named by the same rule.
 //
-// The document is built on each call; OpenAPIHandler builds it once. A
-// host that mounts routers one by one under prefixes of its own, or adds
-// routes of its own, edits the paths of the JSON.
+// The paths are those of Mount and Handler, under Options.PathPrefix. The
+// document is built on each call; OpenAPIHandler builds it once. A host
+// that mounts routers one by one (At), or adds routes of its own, edits
+// the paths of the JSON.
 func (a *UsersAuth[U]) OpenAPI() []byte {
 	b, err := openapi.Marshal(a.openAPIDocument().doc)
 	if err != nil {
