@@ -45,7 +45,8 @@ func (a *UsersAuth[U]) authRoutes(prefix string, m *mounted) []route {
 	if m.refresher != nil {
 		routes = append(routes, route{http.MethodPost, prefix + "/refresh", a.refreshHandler(m)})
 	}
-	return append(routes, a.twoFactorLoginRoutes(prefix, m)...)
+	routes = append(routes, a.twoFactorLoginRoutes(prefix, m)...)
+	return append(routes, a.passkeyLoginRoutes(prefix, m)...) // /passkey/begin, /finish, with Passkeys
 }
 
 func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
@@ -57,6 +58,7 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 		{http.MethodDelete, prefix + "/{id}", a.handleDeleteUser},
 	}
 	routes = append(routes, a.twoFactorUsersRoutes(prefix)...) // /me/2fa/..., with TwoFactor
+	routes = append(routes, a.passkeyUsersRoutes(prefix)...)   // /me/passkeys/..., with Passkeys
 	return append(routes, a.oauthUsersRoutes(prefix)...)       // DELETE /me/oauth/{provider}, with OAuth
 }
 
