@@ -586,7 +586,9 @@ func TestPasskeySecondStepRules(t *testing.T) {
 		{"another user's credential", func() fakeAnswer {
 			return fakeAnswer{ID: []byte("lancelot-key"), Count: 1, Challenge: begin()}
 		}},
-		{"refused", func() fakeAnswer { return fakeAnswer{ID: []byte("arthur-key"), Count: 1, Refuse: true, Challenge: begin()} }},
+		{"refused", func() fakeAnswer {
+			return fakeAnswer{ID: []byte("arthur-key"), Count: 1, Refuse: true, Challenge: begin()}
+		}},
 		{"no ceremony", func() fakeAnswer { return fakeAnswer{ID: []byte("arthur-key"), Count: 1, Challenge: 99} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -273,7 +273,9 @@ func TestPasskeySignInRefusals(t *testing.T) {
 		}, "passkey: invalid signature"},
 		{"tampered client data", func(p *pkApp, a arthur) attempt {
 			at := honest(p, honestBrowser)
-			at.answer = withClientData(p.t, at.answer, func(cd map[string]any) { cd["other_keys_can_be_added_here"] = "do not compare clientDataJSON against a template" })
+			at.answer = withClientData(p.t, at.answer, func(cd map[string]any) {
+				cd["other_keys_can_be_added_here"] = "do not compare clientDataJSON against a template"
+			})
 			return at
 		}, "passkey: invalid signature"},
 		{"counter goes backwards", func(p *pkApp, a arthur) attempt {
