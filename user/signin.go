@@ -41,8 +41,8 @@ func (s SignIn) String() string {
 // SecondFactorRequiredError is the answer of CheckSignIn to a user who
 // proved the first factor (a password, an identity provider) and has a
 // second one: no session yet, but a second step by one of Methods
-// (MethodTOTP, MethodRecoveryCode, MethodPasskey). The caller issues a login ticket
-// (IssueLoginTicket) and answers LOGIN_2FA_REQUIRED.
+// (MethodTOTP, MethodRecoveryCode, MethodPasskey). The caller issues a
+// login ticket (IssueLoginTicket) and answers LOGIN_2FA_REQUIRED.
 type SecondFactorRequiredError struct {
 	Methods []string
 }
