@@ -181,7 +181,7 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *wir
 			return an.problem()
 		}
 	}
-	a.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+	a.log.LogAttrs(hookContext(r), slog.LevelError, "request failed",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	return wire.NewProblem(http.StatusInternalServerError)
 }
@@ -189,7 +189,7 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *wir
 // typedProblem answers the errors that carry data or a log line, or
 // returns nil.
 func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *wire.Problem {
-	ctx := r.Context()
+	ctx := hookContext(r) // so that the log line says where the request came from
 	if reuse, ok := errors.AsType[*backend.RefreshReuseError](err); ok {
 		// A security event: a spent refresh token came back, so it was
 		// copied; its family is revoked (OWASP Logging Cheat Sheet).

@@ -68,7 +68,7 @@ func (a *UsersAuth[U]) readCallback(w http.ResponseWriter, r *http.Request, p *o
 		http.SetCookie(w, p.flow.CSRFCookie("", -1))
 	}
 	if errors.Is(err, oauthflow.ErrReplayed) {
-		a.log.LogAttrs(r.Context(), slog.LevelWarn, "oauth state replayed", slog.String("provider", p.name()))
+		a.log.LogAttrs(hookContext(r), slog.LevelWarn, "oauth state replayed", slog.String("provider", p.name()))
 	}
 	return cb, err
 }

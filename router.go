@@ -198,7 +198,7 @@ func (rt *router) recover(w http.ResponseWriter, r *http.Request) {
 	if re, ok := p.(runtime.Error); ok {
 		attrs = append(attrs, slog.String("error", re.Error()))
 	}
-	rt.log.LogAttrs(r.Context(), slog.LevelError, "panic serving request", attrs...)
+	rt.log.LogAttrs(hookContext(r), slog.LevelError, "panic serving request", attrs...)
 	wire.WriteProblem(w, wire.NewProblem(http.StatusInternalServerError))
 }
 

@@ -34,6 +34,7 @@ const readmeContext = `
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -74,6 +75,7 @@ func send(to, subject, link string) error { return nil }
 
 var (
 	_ = fmt.Sprint
+	_ = slog.Info
 	_ = url.QueryEscape
 	_ = os.Getenv
 	_ = time.Hour
@@ -106,6 +108,7 @@ var readmeImports = []string{
 	"github.com/usersauth/usersauth/store/sqlite",
 	"github.com/usersauth/usersauth/store/sqlstore",
 	"github.com/usersauth/usersauth/user",
+	"github.com/usersauth/usersauth/user/commonpw",
 }
 
 type goBlock struct {
