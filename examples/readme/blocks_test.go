@@ -109,6 +109,7 @@ var readmeImports = []string{
 	"github.com/usersauth/usersauth/store/sqlstore",
 	"github.com/usersauth/usersauth/user",
 	"github.com/usersauth/usersauth/user/commonpw",
+	"github.com/usersauth/usersauth/passkey/webauthn",
 }
 
 type goBlock struct {
