@@ -211,6 +211,9 @@ func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *w
 		}
 		return &wire.Problem{Status: http.StatusBadRequest, Detail: wire.CodeReason{Code: code, Reason: pw.Reason}}
 	}
+	if bad, ok := errors.AsType[*user.InvalidPasskeyNameError](err); ok {
+		return wire.Unprocessable(wire.ValidationError{Type: "value_error", Loc: []any{"body", "name"}, Msg: "Value error, " + bad.Reason})
+	}
 	if rej, ok := errors.AsType[*user.RejectedError](err); ok {
 		return wire.Code(rej.Code)
 	}

@@ -118,11 +118,6 @@ func (a *UsersAuth[U]) finishPasskeyRegistration(w http.ResponseWriter, r *http.
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	if name, err = user.NormalizePasskeyName(name); err != nil {
-		return wire.Unprocessable(wire.ValidationError{
-			Type: "value_error", Loc: []any{"body", "name"}, Msg: "Value error, " + reasonOf(err), Input: name,
-		})
-	}
 	ctx := hookContext(r)
 	p, err := a.manager.FinishPasskeyRegistration(ctx, s.user, credential, name)
 	if err != nil {
@@ -132,16 +127,6 @@ func (a *UsersAuth[U]) finishPasskeyRegistration(w http.ResponseWriter, r *http.
 		return err
 	}
 	return wire.WriteValue(w, http.StatusCreated, registeredPasskey{ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt.UTC()})
-}
-
-// reasonOf is the client's part of an error wrapping a user sentinel: the
-// text after the sentinel's.
-func reasonOf(err error) string {
-	msg := err.Error()
-	if i := len(user.ErrInvalidPasskeyName.Error()) + len(": "); len(msg) > i {
-		return msg[i:]
-	}
-	return msg
 }
 
 // handleListPasskeys serves GET /users/me/passkeys: [{id, name,

@@ -67,10 +67,22 @@ var (
 	// client on purpose; the Manager logs the reason.
 	ErrPasskeyRefused = errors.New("user: passkey refused")
 	// ErrInvalidPasskeyName: a passkey's name is longer than
-	// MaxPasskeyNameLength or holds control or invisible characters; the
-	// wrapping error says which, for the client.
+	// MaxPasskeyNameLength or holds control or invisible characters;
+	// returned as an *InvalidPasskeyNameError.
 	ErrInvalidPasskeyName = errors.New("user: invalid passkey name")
 )
+
+// InvalidPasskeyNameError is a passkey name NormalizePasskeyName refused.
+// Reason is written for the client ("longer than 64 characters"). It wraps
+// ErrInvalidPasskeyName.
+type InvalidPasskeyNameError struct {
+	Reason string
+}
+
+func (e *InvalidPasskeyNameError) Error() string { return "user: invalid passkey name: " + e.Reason }
+
+// Unwrap returns ErrInvalidPasskeyName.
+func (e *InvalidPasskeyNameError) Unwrap() error { return ErrInvalidPasskeyName }
 
 // passkeys is the passkey part of a Manager.
 type passkeys struct {
@@ -107,19 +119,18 @@ func (m *Manager[U]) PasskeysReady() error {
 // surrounding white space, or DefaultPasskeyName for an empty one. A name
 // longer than MaxPasskeyNameLength code points, not valid UTF-8, or holding
 // control or invisible characters (as NormalizeEmail refuses them, so that
-// a name cannot render as another) is an error wrapping
-// ErrInvalidPasskeyName whose text is for the client.
+// a name cannot render as another) is an *InvalidPasskeyNameError.
 func NormalizePasskeyName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
 		return DefaultPasskeyName, nil
 	case !utf8.ValidString(name):
-		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidPasskeyName)
+		return "", &InvalidPasskeyNameError{Reason: "not valid UTF-8"}
 	case utf8.RuneCountInString(name) > MaxPasskeyNameLength:
-		return "", fmt.Errorf("%w: longer than %d characters", ErrInvalidPasskeyName, MaxPasskeyNameLength)
+		return "", &InvalidPasskeyNameError{Reason: fmt.Sprintf("longer than %d characters", MaxPasskeyNameLength)}
 	case strings.IndexFunc(name, isUnsafeAnywhere) >= 0:
-		return "", fmt.Errorf("%w: control or invisible characters", ErrInvalidPasskeyName)
+		return "", &InvalidPasskeyNameError{Reason: "control or invisible characters"}
 	}
 	return name, nil
 }
@@ -291,7 +302,8 @@ func (m *Manager[U]) BeginPasskeyRegistration(ctx context.Context, u U) (json.Ra
 // spent whatever the outcome. Registering a passkey enables a factor: the
 // caller ends the user's other sessions.
 //
-// Errors: ErrPasskeysUnsupported; an ErrInvalidPasskeyName; ErrPasskeyRefused
+// Errors: ErrPasskeysUnsupported; an *InvalidPasskeyNameError (nothing
+// spent); ErrPasskeyRefused
 // when nothing is pending, the answer does not verify, or the credential is
 // registered already (by anyone); ErrNotFound when the user is gone; the
 // stores' own.
