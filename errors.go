@@ -141,6 +141,7 @@ var answers = []answer{
 	{err: user.ErrTwoFactorNotEnabled, code: codeTwoFactorNotEnabled},
 	{err: errTwoFactorRequired, status: http.StatusForbidden, code: codeTwoFactorRequired},
 	{err: user.ErrPasskeyRefused, code: codeLoginPasskeyFailed},
+	{err: user.ErrTooManyPasskeys, code: codeRegisterPasskeyLimit},
 }
 
 // invalidPasswordCodes name a password-policy refusal per route; any other

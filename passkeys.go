@@ -16,6 +16,7 @@ import (
 const (
 	codeLoginPasskeyFailed    = "LOGIN_PASSKEY_FAILED"
 	codeRegisterPasskeyFailed = "REGISTER_PASSKEY_FAILED"
+	codeRegisterPasskeyLimit  = "REGISTER_PASSKEY_LIMIT" // user.MaxPasskeys reached
 )
 
 // passkeyLoginRoutes are a backend's passkey sign-in routes, with Passkeys.

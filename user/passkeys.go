@@ -51,6 +51,11 @@ const (
 	MaxPasskeyNameLength = 64
 	// DefaultPasskeyName names a passkey registered without a name.
 	DefaultPasskeyName = "Passkey"
+	// MaxPasskeys is how many passkeys a user may have: enough for every
+	// device of a person, few enough that the allow list of a second step
+	// stays a small challenge (credential ids reach 1023 bytes) and that a
+	// script cannot fill the store through one account.
+	MaxPasskeys = 25
 )
 
 // Errors of the passkey operations of the Manager.
@@ -66,6 +71,8 @@ var (
 	// user, or its signature counter did not increase. One error for the
 	// client on purpose; the Manager logs the reason.
 	ErrPasskeyRefused = errors.New("user: passkey refused")
+	// ErrTooManyPasskeys: the user has MaxPasskeys passkeys already.
+	ErrTooManyPasskeys = errors.New("user: too many passkeys")
 	// ErrInvalidPasskeyName: a passkey's name is longer than
 	// MaxPasskeyNameLength or holds control or invisible characters;
 	// returned as an *InvalidPasskeyNameError.
@@ -270,8 +277,8 @@ func (m *Manager[U]) takeChallenge(ctx context.Context, digest, kind, backend st
 // navigator.credentials.create ({"publicKey": {...}}), with u's passkeys
 // excluded, and keeps the ceremony as u's pending registration
 // (ChallengePasskeyRegistration) until the relying party's timeout,
-// replacing a pending one. Errors: ErrPasskeysUnsupported, the relying
-// party's, the stores' own.
+// replacing a pending one. Errors: ErrPasskeysUnsupported,
+// ErrTooManyPasskeys, the relying party's, the stores' own.
 func (m *Manager[U]) BeginPasskeyRegistration(ctx context.Context, u U) (json.RawMessage, error) {
 	if err := m.PasskeysReady(); err != nil {
 		return nil, err
@@ -280,6 +287,9 @@ func (m *Manager[U]) BeginPasskeyRegistration(ctx context.Context, u U) (json.Ra
 	list, err := m.pk.store.Passkeys(ctx, b.ID)
 	if err != nil {
 		return nil, err
+	}
+	if len(list) >= MaxPasskeys {
+		return nil, ErrTooManyPasskeys
 	}
 	cer, err := m.pk.rp.BeginRegistration(passkey.User{ID: b.ID, Name: b.Email, Credentials: credentials(list)})
 	if err != nil {
@@ -303,7 +313,7 @@ func (m *Manager[U]) BeginPasskeyRegistration(ctx context.Context, u U) (json.Ra
 // caller ends the user's other sessions.
 //
 // Errors: ErrPasskeysUnsupported; an *InvalidPasskeyNameError (nothing
-// spent); ErrPasskeyRefused
+// spent); ErrTooManyPasskeys; ErrPasskeyRefused
 // when nothing is pending, the answer does not verify, or the credential is
 // registered already (by anyone); ErrNotFound when the user is gone; the
 // stores' own.
@@ -330,6 +340,13 @@ func (m *Manager[U]) FinishPasskeyRegistration(ctx context.Context, u U, credent
 			return Passkey{}, m.refusePasskey(ctx, ceremony, id, err)
 		}
 		return Passkey{}, err
+	}
+	// One registration is pending per user, so the count checked at its
+	// Begin holds but for a passkey added by another way meanwhile.
+	if n, err := m.pk.store.CountPasskeys(ctx, id); err != nil {
+		return Passkey{}, err
+	} else if n >= MaxPasskeys {
+		return Passkey{}, ErrTooManyPasskeys
 	}
 	pid, err := uuid.NewRandomFromReader(m.rand)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -301,6 +302,15 @@ func TestPasskeyRegistrationRules(t *testing.T) {
 		}
 		if p, err := f.m.FinishPasskeyRegistration(ctx, lancelot, answer, ""); err != nil || p.Name != user.DefaultPasskeyName {
 			t.Fatalf("after the bad name = %+v, %v", p, err)
+		}
+	})
+	t.Run("at most MaxPasskeys", func(t *testing.T) {
+		gawain := f.newUser(t, "gawain@camelot.bt")
+		for i := range user.MaxPasskeys {
+			f.register(t, gawain, fmt.Sprintf("gawain-%d", i))
+		}
+		if _, err := f.m.BeginPasskeyRegistration(ctx, gawain); !errors.Is(err, user.ErrTooManyPasskeys) {
+			t.Fatalf("BeginPasskeyRegistration past the limit = %v", err)
 		}
 	})
 	t.Run("existing passkeys are excluded", func(t *testing.T) {
