@@ -122,6 +122,21 @@ func TestPasskeyRegistration(t *testing.T) {
 		}
 	})
 
+	t.Run("at most MaxPasskeys", func(t *testing.T) {
+		p.register("gawain@camelot.bt", "green-knight")
+		token := p.token("gawain@camelot.bt", "green-knight")
+		for range user.MaxPasskeys {
+			answer, err := passkeytest.New().Create(p.beginRegistration(token), honestBrowser)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := p.finishRegistration(token, answer, nil); res.Status != http.StatusCreated {
+				t.Fatalf("registration: %d %s", res.Status, res.Body)
+			}
+		}
+		wantCode(t, p.do(newReq("POST", "/users/me/passkeys/begin").Bearer(token)), http.StatusBadRequest, "REGISTER_PASSKEY_LIMIT")
+	})
+
 	t.Run("signed in only", func(t *testing.T) {
 		for _, r := range []*req{
 			newReq("POST", "/users/me/passkeys/begin"),
