@@ -29,8 +29,9 @@ type mounted struct {
 var backendName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // mountBackends checks the configured backends and returns their records,
-// in order.
-func mountBackends(backends []backend.Backend) ([]*mounted, error) {
+// in order. prefix is Options.PathPrefix, where the default refresh route
+// is.
+func mountBackends(backends []backend.Backend, prefix string) ([]*mounted, error) {
 	if len(backends) == 0 {
 		return nil, errors.New("usersauth: at least one backend is required")
 	}
@@ -62,7 +63,7 @@ func mountBackends(backends []backend.Backend) ([]*mounted, error) {
 			}
 			cfg := *be.Refresh
 			if cfg.Path == "" {
-				cfg.Path = "/auth/" + be.Name + "/refresh"
+				cfg.Path = prefix + "/auth/" + be.Name + "/refresh"
 			}
 			m.refresher, m.refreshTransport = backend.NewRefresher(cfg), tr
 			if err := m.refresher.Validate(); err != nil {

@@ -62,8 +62,8 @@ func (m *mounted) writeLogout(w http.ResponseWriter) error {
 // that changes state without a session to check (login, refresh): a
 // cross-site form could trigger it (login CSRF).
 func (a *UsersAuth[U]) checkCSRF(r *http.Request, m *mounted) error {
-	if a.csrf != nil && m.Transport.CookieBased() && a.csrf.Check(r) != nil {
-		return ErrForbidden
+	if m.Transport.CookieBased() {
+		return a.checkOrigin(r)
 	}
 	return nil
 }

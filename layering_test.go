@@ -48,6 +48,10 @@ func TestLayering(t *testing.T) {
 		{module + "/internal/wire", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/oauthflow", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/apptest", append([]string{module}, drivers...), false},
+		// The shared tests of the examples: a host's smoke test, and the
+		// README's blocks compared with the examples' source.
+		{module + "/internal/hosttest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
+		{module + "/internal/readmetest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
 		// The contract of passkeys links no WebAuthn library, in its tests
 		// either: the root imports it, passkeys on or off.
 		{module + "/passkey", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal", "github.com/go-webauthn"}, drivers...), true},

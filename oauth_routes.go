@@ -35,17 +35,18 @@ func getOnly(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// allOAuthRoutes lists every provider's routes at their default paths:
-// /auth/{name}/... and /auth/associate/{name}/....
-func (a *UsersAuth[U]) allOAuthRoutes() []route {
+// allOAuthRoutes lists every provider's routes at their default paths
+// under auth, the path of the auth routers: {auth}/{name}/... and
+// {auth}/associate/{name}/....
+func (a *UsersAuth[U]) allOAuthRoutes(auth string) []route {
 	if a.oauth == nil {
 		return nil
 	}
 	var routes []route
 	for _, p := range a.oauth.providers {
-		routes = append(routes, a.oauthRoutes("/auth/"+p.name(), p)...)
+		routes = append(routes, a.oauthRoutes(auth+"/"+p.name(), p)...)
 		if p.flow.AssociateRedirectURL() != "" {
-			routes = append(routes, a.associateRoutes("/auth/associate/"+p.name(), p)...)
+			routes = append(routes, a.associateRoutes(auth+"/associate/"+p.name(), p)...)
 		}
 	}
 	return routes
@@ -61,23 +62,24 @@ func (a *UsersAuth[U]) oauthUsersRoutes(prefix string) []route {
 }
 
 // OAuthHandler returns the OAuth router of the named provider alone: GET
-// /authorize and GET /callback, to mount under a prefix of your choice; the
-// provider's RedirectURL must then name that callback. It panics if no
-// provider has that name, a programming error found at startup.
-func (a *UsersAuth[U]) OAuthHandler(name string) http.Handler {
-	return a.newRouter(a.oauthRoutes("", a.mustProvider(name)))
+// /authorize and GET /callback, to mount under a prefix of your choice (see
+// At); the provider's RedirectURL must then name that callback. It panics if
+// no provider has that name, a programming error found at startup.
+func (a *UsersAuth[U]) OAuthHandler(name string, opts ...HandlerOption) http.Handler {
+	p := a.mustProvider(name)
+	return a.newRouter(a.oauthRoutes(handlerPath(opts), p))
 }
 
 // OAuthAssociateHandler returns the association router of the named
 // provider alone: GET /authorize and GET /callback for a signed-in user, to
-// mount under a prefix of your choice. It panics if no provider has that
-// name or it has no AssociateRedirectURL.
-func (a *UsersAuth[U]) OAuthAssociateHandler(name string) http.Handler {
+// mount under a prefix of your choice (see At). It panics if no provider
+// has that name or it has no AssociateRedirectURL.
+func (a *UsersAuth[U]) OAuthAssociateHandler(name string, opts ...HandlerOption) http.Handler {
 	p := a.mustProvider(name)
 	if p.flow.AssociateRedirectURL() == "" {
 		panic(fmt.Sprintf("usersauth: OAuth provider %q has no AssociateRedirectURL", name))
 	}
-	return a.newRouter(a.associateRoutes("", p))
+	return a.newRouter(a.associateRoutes(handlerPath(opts), p))
 }
 
 func (a *UsersAuth[U]) mustProvider(name string) *oauthProvider {

@@ -74,6 +74,8 @@ type oauthConfig struct {
 	dev   oauth.Provider // the development provider, discovered, named "dev"
 	app   string         // the application's base URL
 	store user.Store[*user.User]
+	// handler serves the application; nil means ua.Mount on a ServeMux.
+	handler func(*UsersAuth[*user.User]) http.Handler
 }
 
 // provider returns an OAuthProvider for the development provider under
@@ -106,7 +108,9 @@ func newOAuthEnv(t testing.TB, configure func(*oauthConfig)) *oauthEnv {
 	appURL := "http://" + e.app.Listener.Addr().String()
 	var redirects []string
 	for _, n := range providerNames {
-		redirects = append(redirects, appURL+"/auth/"+n+"/callback", appURL+"/auth/associate/"+n+"/callback")
+		for _, auth := range []string{"/auth", "/api/auth"} { // "/api": the PathPrefix tests
+			redirects = append(redirects, appURL+auth+"/"+n+"/callback", appURL+auth+"/associate/"+n+"/callback")
+		}
 	}
 	e.dev = httptest.NewUnstartedServer(nil)
 	devURL := "http://" + e.dev.Listener.Addr().String()
@@ -157,9 +161,13 @@ func newOAuthEnv(t testing.TB, configure func(*oauthConfig)) *oauthEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	e.ua.Mount(mux)
-	e.app.Config.Handler = mux
+	if cfg.handler != nil {
+		e.app.Config.Handler = cfg.handler(e.ua)
+	} else {
+		mux := http.NewServeMux()
+		e.ua.Mount(mux)
+		e.app.Config.Handler = mux
+	}
 	e.app.Start()
 	t.Cleanup(e.app.Close)
 	return e
@@ -204,6 +212,13 @@ func (b *browser) do(method, rawURL string) reply {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	return b.doRequest(req)
+}
+
+// doRequest sends req with the browser's cookies and stores those the
+// answer sets.
+func (b *browser) doRequest(req *http.Request) reply {
+	b.t.Helper()
 	b.mu.Lock()
 	for name, value := range b.cookies[req.URL.Host] {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
@@ -214,7 +229,7 @@ func (b *browser) do(method, rawURL string) reply {
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, rawURL, err)
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)

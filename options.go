@@ -33,6 +33,17 @@ type Options[U user.Model] struct {
 	// its Refresh is set.
 	Backends []backend.Backend
 
+	// PathPrefix is the path under which Handler and Mount serve the
+	// routes: "" for the contract's own paths (/auth/register, /users/me),
+	// "/api" for /api/auth/register and /api/users/me. Routers that hand a
+	// mounted handler the request's whole path (chi's Mount, gin's and
+	// echo's wildcard routes, a ServeMux pattern) then need no
+	// http.StripPrefix. The default refresh cookie Path and the OAuth
+	// routes move with it; an OAuthProvider's RedirectURL must name the
+	// callback where it ends up. Empty, or a clean path starting with "/"
+	// and not ending with one.
+	PathPrefix string
+
 	// Hooks are the host's callbacks into the user lifecycle.
 	Hooks user.Hooks[U]
 
@@ -87,7 +98,10 @@ type Options[U user.Model] struct {
 	// TrustedOrigins are origins (scheme://host[:port]) allowed to make
 	// cookie-authenticated state-changing requests across origins. Requests
 	// from the same origin and requests without browser headers (curl, other
-	// servers) always pass.
+	// servers) always pass. A refused request is answered 403 and logged at
+	// Info, "cross-origin request refused", with its method and path and
+	// the browser's Sec-Fetch-Site, Origin and Host: the line to look for
+	// when a frontend on another origin is refused.
 	TrustedOrigins []string
 
 	// DisableCSRFProtection turns off the cross-origin check on

@@ -48,6 +48,7 @@ type UsersAuth[U user.Model] struct {
 	background        *background
 	limiter           *limiter
 	oauth             *oauthSetup // nil without OAuth
+	prefix            string      // Options.PathPrefix
 	// requireCurrentPassword: see Options.RequireCurrentPassword.
 	requireCurrentPassword bool
 	// twoFactor is Options.TwoFactor, nil when second factors are off;
@@ -59,7 +60,8 @@ type UsersAuth[U user.Model] struct {
 }
 
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
-// secret shorter than MinSecretLength, no backends, a backend without a
+// secret shorter than MinSecretLength, a PathPrefix that is not a clean
+// absolute path, no backends, a backend without a
 // name, transport or strategy, two backends with one name, a backend whose
 // configuration is invalid (backend.Validator, the refresh configuration
 // included), refresh tokens on a transport that cannot carry them, a user
@@ -78,7 +80,10 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if len(opts.Secret) < MinSecretLength {
 		return nil, fmt.Errorf("usersauth: Options.Secret must be at least %d bytes", MinSecretLength)
 	}
-	backends, err := mountBackends(opts.Backends)
+	if err := checkPrefix(opts.PathPrefix); err != nil {
+		return nil, fmt.Errorf("usersauth: Options.PathPrefix %q: %w", opts.PathPrefix, err)
+	}
+	backends, err := mountBackends(opts.Backends, opts.PathPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -155,6 +160,7 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		superReq:   Active | Superuser,
 		background: newBackground(log),
 		limiter:    limiter,
+		prefix:     opts.PathPrefix,
 
 		requireCurrentPassword: opts.RequireCurrentPassword,
 		twoFactor:              opts.TwoFactor,

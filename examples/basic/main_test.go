@@ -448,6 +448,98 @@ func TestUnknownPathsAnswerAsFastAPI(t *testing.T) {
 	}
 }
 
+// TestShutdownWaitsForMail: a shutdown whose HTTP grace is spent on a
+// request still being sent still gives the mail of an accepted
+// forgot-password its own time, so the slow mail goes out before run
+// returns.
+func TestShutdownWaitsForMail(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	var sent sync.Map // email -> token
+	started := make(chan struct{})
+	cfg := config{
+		addr: "127.0.0.1:0", dataDir: dir, db: filepath.Join(dir, "usersauth.db"),
+		httpGrace: 100 * time.Millisecond, workGrace: 10 * time.Second,
+		deliver: func(ctx context.Context, kind, email, token string) error {
+			close(started)
+			select {
+			case <-time.After(700 * time.Millisecond): // a slow mail server
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			sent.Store(email, token)
+			return nil
+		},
+	}
+	logs := &syncBuffer{}
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), func(_ *app, addr net.Addr) { ready <- addr })
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	x := exchange{t: t, base: "http://" + addr.String(), client: &http.Client{Timeout: 30 * time.Second}}
+	resp, body := x.do("POST", "/auth/register", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt","password":"guinevere"}`))
+	wantStatus(t, "register", resp, body, http.StatusCreated)
+	resp, body = x.do("POST", "/auth/forgot-password", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt"}`))
+	wantStatus(t, "forgot-password", resp, body, http.StatusAccepted)
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the forgot-password hook did not start")
+	}
+
+	// A client that has sent half a request keeps the HTTP shutdown
+	// waiting until its grace is spent.
+	slow, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if _, err := slow.Write([]byte("POST /auth/register HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the server has read the first bytes: the connection is active
+
+	begin := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return")
+	}
+	if _, ok := sent.Load("king.arthur@camelot.bt"); !ok {
+		t.Fatalf("the reset mail was abandoned by the shutdown (after %v)", time.Since(begin))
+	}
+	if !strings.Contains(logs.String(), "requests still running at shutdown") {
+		t.Fatalf("the HTTP grace was not spent, so the test proves nothing; log:\n%s", logs.String())
+	}
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestPostgresURLRefused: the example links SQLite only, and says where
+// PostgreSQL is.
+func TestPostgresURLRefused(t *testing.T) {
+	_, err := openDB(context.Background(), "postgres://usersauth@127.0.0.1/usersauth")
+	if err == nil || !strings.Contains(err.Error(), "examples/postgres-redis") {
+		t.Fatalf("openDB(postgres://...): %v, want a pointer to examples/postgres-redis", err)
+	}
+}
+
 // TestTwoFactorFlow: the example has two-factor login on: enrol with an
 // authenticator app's first code, then a login asks for the second step,
 // which a code completes.

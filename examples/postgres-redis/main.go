@@ -264,18 +264,17 @@ func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app,
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// The requests in flight get the HTTP server's grace; the mail they
+	// started then gets time of its own, which a slow client cannot spend.
+	httpCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
+	if err := srv.Shutdown(httpCtx); err != nil {
+		log.Warn("requests still running at shutdown; closing their connections", "error", err)
+		srv.Close()
 	}
-	if err := a.ua.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	workCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return a.ua.Shutdown(workCtx)
 }
 
 // parsePrefixes reads the -trusted-proxies list: addresses (a /32 or /128)

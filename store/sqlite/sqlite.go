@@ -52,7 +52,8 @@ func Open(ctx context.Context, name string) (*sqlstore.DB, error) {
 	}
 	db, err := sqlstore.Open(ctx, "sqlite", name)
 	if err != nil {
-		return nil, err
+		// The driver's errors name no file; an operator needs to know which.
+		return nil, fmt.Errorf("sqlite: open %q: %w", name, err)
 	}
 	if name == ":memory:" {
 		return db, nil
