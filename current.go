@@ -101,7 +101,7 @@ func (a *UsersAuth[U]) checkTwoFactor(r *http.Request, s session[U]) error {
 	if err != nil {
 		return err
 	}
-	if !st.TOTP {
+	if !st.Any() {
 		return errTwoFactorRequired
 	}
 	return nil

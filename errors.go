@@ -75,8 +75,10 @@ const (
 	opUpdate
 	opReset
 	opRefresh
-	opSecondStep // POST /auth/{backend}/login/2fa
-	opTwoFactor  // the enrolment routes under /users/me/2fa
+	opSecondStep      // POST /auth/{backend}/login/2fa
+	opTwoFactor       // the enrolment routes under /users/me/2fa
+	opPasskeyLogin    // POST /auth/{backend}/passkey/begin and /finish
+	opPasskeyRegister // POST /users/me/passkeys/begin and /finish
 )
 
 // answer is what one sentinel error becomes: a code with the status (400
@@ -99,6 +101,13 @@ var byOperation = map[operation][]answer{
 	},
 	opSecondStep: {{err: user.ErrBadCode, code: codeLogin2FABadCode}},
 	opTwoFactor:  {{err: user.ErrBadCode, code: codeTwoFactorBadCode}},
+	// A passkey sign-in of an inactive user is refused as any other: who
+	// is inactive is not revealed.
+	opPasskeyLogin: {
+		{err: user.ErrPasskeyRefused, code: codeLoginPasskeyFailed},
+		{err: user.ErrInvalidCredentials, code: codeLoginPasskeyFailed},
+	},
+	opPasskeyRegister: {{err: user.ErrPasskeyRefused, code: codeRegisterPasskeyFailed}},
 }
 
 // answers map the sentinels of every route, in order: the first whose
@@ -131,6 +140,8 @@ var answers = []answer{
 	{err: user.ErrTOTPNotEnabled, code: codeTOTPNotEnabled},
 	{err: user.ErrTwoFactorNotEnabled, code: codeTwoFactorNotEnabled},
 	{err: errTwoFactorRequired, status: http.StatusForbidden, code: codeTwoFactorRequired},
+	{err: user.ErrPasskeyRefused, code: codeLoginPasskeyFailed},
+	{err: user.ErrTooManyPasskeys, code: codeRegisterPasskeyLimit},
 }
 
 // invalidPasswordCodes name a password-policy refusal per route; any other
@@ -200,6 +211,9 @@ func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *w
 			code = codeUpdateUserInvalidPassword
 		}
 		return &wire.Problem{Status: http.StatusBadRequest, Detail: wire.CodeReason{Code: code, Reason: pw.Reason}}
+	}
+	if bad, ok := errors.AsType[*user.InvalidPasskeyNameError](err); ok {
+		return wire.Unprocessable(wire.ValidationError{Type: "value_error", Loc: []any{"body", "name"}, Msg: "Value error, " + bad.Reason})
 	}
 	if rej, ok := errors.AsType[*user.RejectedError](err); ok {
 		return wire.Code(rej.Code)

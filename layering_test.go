@@ -15,6 +15,9 @@ const module = "github.com/usersauth/usersauth"
 // sub-packages may link.
 var drivers = []string{"modernc.org/sqlite", "github.com/jackc/pgx", "github.com/redis/go-redis"}
 
+// webauthnLib is the WebAuthn library, which only passkey/webauthn links.
+const webauthnLib = "github.com/go-webauthn"
+
 // TestLayering holds the packages to the dependency rules of the design:
 // dependencies point inward, and no core package links a database driver, so
 // a host pays only for the store it mounts. For the packages a host imports
@@ -53,7 +56,10 @@ func TestLayering(t *testing.T) {
 		// README's blocks compared with the examples' source.
 		{module + "/internal/hosttest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/readmetest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
-		{module + "/passkey", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal"}, drivers...), true},
+		// The contract of passkeys links no WebAuthn library, in its tests
+		// either: the root imports it, passkeys on or off.
+		{module + "/passkey", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal", "github.com/go-webauthn"}, drivers...), true},
+		{module + "/passkey/webauthn", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal"}, drivers...), true},
 		// The software authenticator is independent of the library it
 		// tests the relying party on.
 		{module + "/passkey/passkeytest", append([]string{module + "/user", module + "/store", module + "/backend", module + "/internal", "github.com/go-webauthn"}, drivers...), false},
@@ -106,9 +112,15 @@ func TestLayering(t *testing.T) {
 		if !r.tests {
 			continue
 		}
-		// Tests may use other layers (a store, a backend), never a driver.
+		// Tests may use other layers (a store, a backend), never a driver,
+		// nor the WebAuthn library, but in the package built on it: a host
+		// with passkeys off must not meet it.
+		heavy := append([]string{webauthnLib}, drivers...)
+		if r.pkg == module+"/passkey/webauthn" {
+			heavy = drivers
+		}
 		for _, dep := range deps(r.pkg, true) {
-			for _, f := range drivers {
+			for _, f := range heavy {
 				if matches(dep, f) {
 					t.Errorf("the tests of %s depend on %s: they land in the go.sum of every host that imports it", r.pkg, dep)
 				}

@@ -255,7 +255,7 @@ func (d *apiDoc) operation(op *apiOp, method, path string) *openapi.Operation {
 		RequestBody: op.body,
 	}
 	for _, name := range openapi.PathParams(path) {
-		o.Parameters = append(o.Parameters, pathParameter(name))
+		o.Parameters = append(o.Parameters, pathParameter(name, path))
 	}
 	o.Parameters = append(o.Parameters, op.params...)
 	for _, r := range op.responses {
@@ -271,14 +271,17 @@ func (d *apiDoc) operation(op *apiOp, method, path string) *openapi.Operation {
 	return o
 }
 
-// pathParameter describes a parameter of a route's path.
-func pathParameter(name string) *openapi.Parameter {
+// pathParameter describes the parameter name of a route's path.
+func pathParameter(name, path string) *openapi.Parameter {
 	p := &openapi.Parameter{Name: name, In: "path", Required: true, Schema: openapi.String()}
-	switch name {
-	case "id":
+	switch {
+	case name == "id" && strings.Contains(path, "/passkeys/"):
+		p.Description = "The passkey's id."
+		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
+	case name == "id":
 		p.Description = "The user's id. An id that is not a UUID is answered as an unknown one, 404."
 		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
-	case "provider":
+	case name == "provider":
 		p.Description = "The name of the identity provider (Provider.Name)."
 	}
 	return p

@@ -170,7 +170,7 @@ func (a *UsersAuth[U]) describeAuth(d *apiDoc, prefix string, m *mounted) {
 	if a.manager.RequiresVerification() {
 		login = append(login, codeLoginUserNotVerified)
 	}
-	if a.twoFactor != nil {
+	if a.twoFactor != nil || a.passkeys != nil {
 		login = append(login, codeLogin2FARequired)
 	}
 	responses := []apiResponse{a.loginSuccess(d, m), d.badRequest(append(login, detailBadForm)...)}
@@ -212,9 +212,10 @@ func (a *UsersAuth[U]) describeAuth(d *apiDoc, prefix string, m *mounted) {
 	if m.refresher != nil {
 		a.describeRefresh(d, prefix, m, name)
 	}
-	if a.twoFactor != nil {
+	if a.twoFactor != nil || a.passkeys != nil {
 		a.describeSecondStep(d, prefix, m, name)
 	}
+	a.describePasskeyLogin(d, prefix, m, name)
 }
 
 // describeRefresh describes POST {prefix}/refresh of m.
@@ -254,18 +255,26 @@ func (a *UsersAuth[U]) describeRefresh(d *apiDoc, prefix string, m *mounted, nam
 // describeSecondStep describes POST {prefix}/login/2fa of m.
 func (a *UsersAuth[U]) describeSecondStep(d *apiDoc, prefix string, m *mounted, name string) {
 	limits := a.limiter.limits
-	responses := []apiResponse{a.loginSuccess(d, m), d.badRequest(codeLogin2FABadCode, codeLogin2FABadTicket, detailBadForm)}
+	codes := []string{codeLogin2FABadCode, codeLogin2FABadTicket, detailBadForm}
+	fields := object([]string{"ticket", "code"},
+		prop("ticket", described(openapi.String(), "The ticket of the LOGIN_2FA_REQUIRED answer.")),
+		prop("code", described(openapi.String(), "A TOTP code (6 digits) or a recovery code.")))
+	if a.passkeys != nil {
+		codes = append(codes, codeLoginPasskeyFailed)
+		fields.Required = []string{"ticket"}
+		fields.Properties.Set("credential", described(credentialSchema(),
+			"Instead of code, in JSON: the passkey's answer to the options of POST /auth/{backend}/passkey/begin {ticket}."))
+	}
+	responses := []apiResponse{a.loginSuccess(d, m), d.badRequest(codes...)}
 	if r, ok := d.forbidden(why403{crossSite: a.csrf != nil && m.Transport.CookieBased()}); ok {
 		responses = append(responses, r)
 	}
 	responses = append(responses, d.tooLarge(), d.unprocessable())
 	d.add(http.MethodPost, prefix+"/login/2fa", &apiOp{
 		name: name + "login_2fa",
-		description: "Completes a sign-in answered LOGIN_2FA_REQUIRED: the ticket and a code of the authenticator app " +
-			"or a recovery code. The answer is this backend's login answer.",
-		fields: object([]string{"ticket", "code"},
-			prop("ticket", described(openapi.String(), "The ticket of the LOGIN_2FA_REQUIRED answer.")),
-			prop("code", described(openapi.String(), "A TOTP code (6 digits) or a recovery code."))),
+		description: "Completes a sign-in answered LOGIN_2FA_REQUIRED: the ticket and a code of the authenticator app, " +
+			"a recovery code or a passkey's credential. The answer is this backend's login answer.",
+		fields:    fields,
 		fieldsIn:  formOrJSONIn,
 		responses: append(d.throttled(responses, limits.LoginPerAccount, limits.LoginPerAddress), d.unavailable()),
 	})

@@ -34,6 +34,7 @@ func everything(o *Options[*user.User]) {
 		o.Backends[i].Refresh = &backend.RefreshConfig{Store: memory.NewRefreshStore(), Lifetime: time.Hour, MaxLifetime: 2 * time.Hour}
 	}
 	o.TwoFactor = &TwoFactor{Issuer: "Camelot"}
+	o.Passkeys = stubRP{}
 	o.RequireTwoFactor = func(u *user.User) bool { return u.IsSuperuser }
 	o.RequireVerification = true
 	o.RequireCurrentPassword = true
@@ -54,6 +55,7 @@ func openAPIConfigs() []openAPIConfig {
 			o.Backends[0].Refresh = &backend.RefreshConfig{Store: memory.NewRefreshStore(), Lifetime: time.Hour, MaxLifetime: 2 * time.Hour}
 		}},
 		{"two-factor login", func(o *Options[*user.User]) { o.TwoFactor = &TwoFactor{Issuer: "Camelot"} }},
+		{"passkeys without TOTP", func(o *Options[*user.User]) { o.Passkeys = stubRP{} }},
 		{"without CSRF protection", func(o *Options[*user.User]) { o.DisableCSRFProtection = true }},
 		{"everything", everything},
 		{"everything under a prefix", func(o *Options[*user.User]) { everything(o); o.PathPrefix = "/api" }},

@@ -10,7 +10,7 @@ import (
 // described with the backend's routes, in openapi_auth.go).
 
 func (a *UsersAuth[U]) describeTwoFactorUsers(d *apiDoc, prefix string) {
-	if a.twoFactor == nil {
+	if a.twoFactor == nil && a.passkeys == nil {
 		return
 	}
 	limits := a.limiter.limits
@@ -47,6 +47,16 @@ func (a *UsersAuth[U]) describeTwoFactorUsers(d *apiDoc, prefix string) {
 			d.unauthorized(),
 		}, a.userForbidden(d, http.MethodGet, false, true)...), d.unavailable()),
 	})
+	d.add(http.MethodDelete, prefix+"/{id}/2fa", &apiOp{
+		name:        "users:remove_two_factor",
+		description: "A superuser removes every second factor of a user who lost them, and ends the user's sessions; 204 also when there was none.",
+		user:        true,
+		responses: append(append(append([]apiResponse{noContent("The user has no second factor now."), d.unauthorized()},
+			a.userForbidden(d, http.MethodDelete, true, false)...), d.notFound("The user does not exist.")), d.unavailable()),
+	})
+	if a.twoFactor == nil {
+		return
+	}
 	d.add(http.MethodPost, prefix+"/me/2fa/totp", &apiOp{
 		name:        "users:begin_totp",
 		description: "Starts enrolling an authenticator app (RFC 6238: SHA-1, 6 digits, 30 s): the secret stays pending until confirmed.",
@@ -81,12 +91,5 @@ func (a *UsersAuth[U]) describeTwoFactorUsers(d *apiDoc, prefix string) {
 		fields:      password(),
 		responses: enrol(http.MethodPost, jsonResponse(http.StatusOK, "The new recovery codes.", recoveryCodes),
 			[]string{codeTwoFactorBadPass, codeTwoFactorNotEnabled}, true),
-	})
-	d.add(http.MethodDelete, prefix+"/{id}/2fa", &apiOp{
-		name:        "users:remove_two_factor",
-		description: "A superuser removes every second factor of a user who lost them, and ends the user's sessions; 204 also when there was none.",
-		user:        true,
-		responses: append(append(append([]apiResponse{noContent("The user has no second factor now."), d.unauthorized()},
-			a.userForbidden(d, http.MethodDelete, true, false)...), d.notFound("The user does not exist.")), d.unavailable()),
 	})
 }

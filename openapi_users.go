@@ -68,5 +68,6 @@ func (a *UsersAuth[U]) describeUsers(d *apiDoc, prefix string) {
 		responses:   admin(http.MethodDelete, noContent("Deleted.")),
 	})
 	a.describeTwoFactorUsers(d, prefix)
+	a.describePasskeyUsers(d, prefix)
 	a.describeOAuthUsers(d, prefix)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/internal/wire"
+	"github.com/usersauth/usersauth/passkey"
 	"github.com/usersauth/usersauth/throttle"
 	"github.com/usersauth/usersauth/user"
 )
@@ -65,8 +66,18 @@ type Options[U user.Model] struct {
 	// Nil, the default, turns it off. See TwoFactor.
 	TwoFactor *TwoFactor
 
-	// RequireTwoFactor, when set with TwoFactor, names the users who must
-	// have a second factor, for example func(u *user.User) bool { return
+	// Passkeys turns on passkeys (WebAuthn): registration under
+	// /users/me/passkeys, passwordless sign-in through POST
+	// /auth/{backend}/passkey/begin and /finish, and a passkey as the
+	// second step of a password login. Nil, the default, turns them off,
+	// with no route and no cost. A host makes one with passkey/webauthn's
+	// New, so that only a host using passkeys links a WebAuthn library.
+	// The Store must implement user.PasskeyStore. See the README's
+	// "Passkeys".
+	Passkeys passkey.RelyingParty
+
+	// RequireTwoFactor, when set with TwoFactor or Passkeys, names the
+	// users who must have a second factor (TOTP or a passkey), for example func(u *user.User) bool { return
 	// u.IsSuperuser }: until such a user enrols one, the routes that need a
 	// user answer 403 TWO_FACTOR_REQUIRED, but for GET /users/me, logout
 	// and the enrolment routes themselves. It is asked on every such

@@ -47,7 +47,8 @@ func (a *UsersAuth[U]) authRoutes(prefix string, m *mounted) []route {
 	if m.refresher != nil {
 		routes = append(routes, route{http.MethodPost, prefix + "/refresh", a.refreshHandler(m)})
 	}
-	return append(routes, a.twoFactorLoginRoutes(prefix, m)...)
+	routes = append(routes, a.twoFactorLoginRoutes(prefix, m)...)
+	return append(routes, a.passkeyLoginRoutes(prefix, m)...) // /passkey/begin, /finish, with Passkeys
 }
 
 func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
@@ -59,6 +60,7 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 		{http.MethodDelete, prefix + "/{id}", a.handleDeleteUser},
 	}
 	routes = append(routes, a.twoFactorUsersRoutes(prefix)...) // /me/2fa/..., with TwoFactor
+	routes = append(routes, a.passkeyUsersRoutes(prefix)...)   // /me/passkeys/..., with Passkeys
 	return append(routes, a.oauthUsersRoutes(prefix)...)       // DELETE /me/oauth/{provider}, with OAuth
 }
 
@@ -67,7 +69,9 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 // /auth/reset-password, /auth/request-verify-token, /auth/verify,
 // /auth/{backend}/login, /logout and /logout-all for each backend (and
 // /refresh for a backend with refresh tokens), the OAuth routes of each
-// provider, and /users/me and /users/{id}. Unknown paths answer 404 and
+// provider, and /users/me and /users/{id}; with TwoFactor or Passkeys, the
+// second step and the routes of second factors and passkeys (see their
+// Options). Unknown paths answer 404 and
 // unknown methods 405, in JSON. It matches the request's whole URL path, so
 // it is mounted where a router passes the path on unchanged: chi's
 // r.Mount("/api", ua.Handler()) with PathPrefix "/api", a gin or echo
@@ -197,8 +201,9 @@ func (a *UsersAuth[U]) VerifyHandler(opts ...HandlerOption) http.Handler {
 }
 
 // AuthHandler returns the auth router of the named backend alone: POST
-// /login, /logout, /logout-all, and /refresh when the backend has refresh
-// tokens, to mount under a prefix of your choice (see At). A refresh cookie's
+// /login, /logout, /logout-all, /refresh when the backend has refresh
+// tokens, /login/2fa with TwoFactor or Passkeys, and /passkey/begin and
+// /passkey/finish with Passkeys, to mount under a prefix of your choice (see At). A refresh cookie's
 // Path names the refresh route: when the backend's cookie transport carries
 // refresh tokens, set backend.RefreshConfig.Path to where /refresh ends up.
 // It panics if no backend has that name, or if At places /refresh where
@@ -225,7 +230,8 @@ func pathMatch(requestPath, cookiePath string) bool {
 }
 
 // UsersHandler returns the users router alone: GET and PATCH /me, GET, PATCH
-// and DELETE /{id}, to mount under a prefix of your choice (see At).
+// and DELETE /{id}, the routes under /me/2fa and /me/passkeys when those
+// are on, to mount under a prefix of your choice (see At).
 func (a *UsersAuth[U]) UsersHandler(opts ...HandlerOption) http.Handler {
 	return a.newRouter(a.usersRoutes(handlerPath(opts)))
 }

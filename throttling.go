@@ -42,6 +42,10 @@ type Limits struct {
 	// OAuthCallback bounds the OAuth callbacks (sign-in and association)
 	// per client address.
 	OAuthCallback throttle.Rule
+	// PasskeyBegin bounds POST /auth/{backend}/passkey/begin per client
+	// address: each keeps a challenge server-side until it expires. The
+	// passkey sign-ins themselves count as logins.
+	PasskeyBegin throttle.Rule
 }
 
 // DefaultLimits are the limits when Options.Limits is nil: sized so that a
@@ -59,6 +63,7 @@ func DefaultLimits() Limits {
 		ResetPassword:   throttle.Rule{Limit: 10, Window: 15 * time.Minute},
 		Verify:          throttle.Rule{Limit: 20, Window: 15 * time.Minute},
 		OAuthCallback:   throttle.Rule{Limit: 30, Window: 15 * time.Minute},
+		PasskeyBegin:    throttle.Rule{Limit: 60, Window: 5 * time.Minute},
 	}
 }
 
@@ -68,6 +73,7 @@ func (l Limits) rules() map[string]throttle.Rule {
 		"LoginPerAccount": l.LoginPerAccount, "LoginPerAddress": l.LoginPerAddress, "Register": l.Register,
 		"ForgotPassword": l.ForgotPassword, "RequestVerify": l.RequestVerify, "MailPerAccount": l.MailPerAccount,
 		"ResetPassword": l.ResetPassword, "Verify": l.Verify, "OAuthCallback": l.OAuthCallback,
+		"PasskeyBegin": l.PasskeyBegin,
 	}
 }
 

@@ -108,34 +108,43 @@ func (a *UsersAuth[U]) startSecondStep(ctx context.Context, m *mounted, u U, sf 
 	return &secondStepRequired{secondStep{Code: codeLogin2FARequired, Ticket: ticket, Methods: sf.Methods}}
 }
 
-// twoFactorRoutes are the login second step of a backend, when second
-// factors are on.
+// twoFactorLoginRoutes are the login second step of a backend, when
+// second factors are on: TOTP, passkeys, or both.
 func (a *UsersAuth[U]) twoFactorLoginRoutes(prefix string, m *mounted) []route {
-	if a.twoFactor == nil {
+	if a.twoFactor == nil && a.passkeys == nil {
 		return nil
 	}
 	return []route{{http.MethodPost, prefix + "/login/2fa", a.secondStepHandler(m)}}
 }
 
-// twoFactorUsersRoutes are the enrolment routes of the users router.
+// twoFactorUsersRoutes are the enrolment routes of the users router: the
+// status and the superuser's reset with any second factor, the TOTP and
+// recovery-code routes with TwoFactor.
 func (a *UsersAuth[U]) twoFactorUsersRoutes(prefix string) []route {
-	if a.twoFactor == nil {
+	if a.twoFactor == nil && a.passkeys == nil {
 		return nil
 	}
-	return []route{
+	routes := []route{
 		{http.MethodGet, prefix + "/me/2fa", a.handleTwoFactorStatus},
-		{http.MethodPost, prefix + "/me/2fa/totp", a.handleBeginTOTP},
-		{http.MethodPost, prefix + "/me/2fa/totp/confirm", a.handleConfirmTOTP},
-		{http.MethodDelete, prefix + "/me/2fa/totp", a.handleRemoveTOTP},
-		{http.MethodPost, prefix + "/me/2fa/recovery-codes", a.handleRegenerateRecoveryCodes},
 		{http.MethodDelete, prefix + "/{id}/2fa", a.handleRemoveTwoFactor},
 	}
+	if a.twoFactor == nil {
+		return routes
+	}
+	return append(routes,
+		route{http.MethodPost, prefix + "/me/2fa/totp", a.handleBeginTOTP},
+		route{http.MethodPost, prefix + "/me/2fa/totp/confirm", a.handleConfirmTOTP},
+		route{http.MethodDelete, prefix + "/me/2fa/totp", a.handleRemoveTOTP},
+		route{http.MethodPost, prefix + "/me/2fa/recovery-codes", a.handleRegenerateRecoveryCodes},
+	)
 }
 
 // secondStepHandler serves POST /auth/{backend}/login/2fa (ours): a login
-// ticket and a code (TOTP or recovery), as JSON or a form; the answer is the
-// backend's login answer. Throttled as a login, per account (the ticket's
-// user) and per address.
+// ticket and a code (TOTP or recovery), as JSON or a form, or, as JSON, a
+// ticket and the browser's passkey credential (after POST
+// /auth/{backend}/passkey/begin {ticket}); the answer is the backend's
+// login answer. Throttled as a login, per account (the ticket's user) and
+// per address.
 func (a *UsersAuth[U]) secondStepHandler(m *mounted) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := a.secondStep(w, r, m); err != nil {
@@ -148,11 +157,10 @@ func (a *UsersAuth[U]) secondStep(w http.ResponseWriter, r *http.Request, m *mou
 	if err := a.checkCSRF(r, m); err != nil {
 		return err
 	}
-	fields, err := wire.ReadFields(w, r, "ticket", "code")
+	ticket, code, credential, err := a.readSecondStep(w, r)
 	if err != nil {
 		return err
 	}
-	ticket, code := fields["ticket"], fields["code"]
 	ctx := hookContext(r)
 	// The account is the ticket's user; a ticket that is not one counts
 	// against the address alone.
@@ -168,7 +176,12 @@ func (a *UsersAuth[U]) secondStep(w http.ResponseWriter, r *http.Request, m *mou
 	if err != nil {
 		return err
 	}
-	u, err := a.manager.CompleteLoginTicket(ctx, ticket, m.Name, code)
+	var u U
+	if credential != nil {
+		u, err = a.manager.CompleteLoginTicketPasskey(ctx, ticket, m.Name, credential)
+	} else {
+		u, err = a.manager.CompleteLoginTicket(ctx, ticket, m.Name, code)
+	}
 	switch {
 	case errors.Is(err, user.ErrBadCode), errors.Is(err, user.ErrBadTicket):
 		attempt.settle(ctx, user.ErrInvalidCredentials)
@@ -210,7 +223,7 @@ func (a *UsersAuth[U]) twoFactorStatus(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return wire.WriteValue(w, http.StatusOK, twoFactorStatus{TOTP: st.TOTP, RecoveryCodesLeft: st.RecoveryCodesLeft})
+	return wire.WriteValue(w, http.StatusOK, twoFactorStatus{TOTP: st.TOTP, RecoveryCodesLeft: st.RecoveryCodesLeft, Passkeys: st.Passkeys})
 }
 
 // handleBeginTOTP serves POST /users/me/2fa/totp {password}: a new TOTP

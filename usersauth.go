@@ -31,6 +31,7 @@ import (
 	"net/http"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/passkey"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -54,6 +55,8 @@ type UsersAuth[U user.Model] struct {
 	// requireTwoFactor is Options.RequireTwoFactor.
 	twoFactor        *TwoFactor
 	requireTwoFactor func(U) bool
+	// passkeys is Options.Passkeys, nil when passkeys are off.
+	passkeys passkey.RelyingParty
 }
 
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
@@ -130,6 +133,7 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if err := twoFactorOptions(&opts, &mo); err != nil {
 		return nil, err
 	}
+	mo.Passkeys = opts.Passkeys
 	manager, err := user.NewManager(mo)
 	if err != nil {
 		return nil, fmt.Errorf("usersauth: %w", err)
@@ -138,8 +142,14 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		if err := manager.TwoFactorReady(); err != nil {
 			return nil, fmt.Errorf("usersauth: TwoFactor: %w", err)
 		}
-	} else if opts.RequireTwoFactor != nil {
-		return nil, errors.New("usersauth: RequireTwoFactor needs TwoFactor")
+	}
+	if opts.Passkeys != nil {
+		if err := manager.PasskeysReady(); err != nil {
+			return nil, fmt.Errorf("usersauth: Passkeys: %w", err)
+		}
+	}
+	if opts.RequireTwoFactor != nil && opts.TwoFactor == nil && opts.Passkeys == nil {
+		return nil, errors.New("usersauth: RequireTwoFactor needs TwoFactor or Passkeys")
 	}
 	a := &UsersAuth[U]{
 		manager:    manager,
@@ -155,6 +165,7 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		requireCurrentPassword: opts.RequireCurrentPassword,
 		twoFactor:              opts.TwoFactor,
 		requireTwoFactor:       opts.RequireTwoFactor,
+		passkeys:               opts.Passkeys,
 	}
 	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err

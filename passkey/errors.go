@@ -11,7 +11,8 @@ import (
 // may be logged, and none needs hiding from a client beyond the single
 // refusal the HTTP layer answers (400 LOGIN_PASSKEY_FAILED at sign-in).
 var (
-	// ErrInvalidConfig is returned by New for a Config that cannot work;
+	// ErrInvalidConfig is returned by the constructor of a RelyingParty
+	// (passkey/webauthn's New) for a configuration that cannot work;
 	// the wrapping error says which field and why.
 	ErrInvalidConfig = errors.New("passkey: invalid configuration")
 
@@ -24,13 +25,14 @@ var (
 	ErrNoCredentials = errors.New("passkey: the user has no passkey")
 
 	// ErrInvalidSession: the session data given to a Finish method was not
-	// made by the matching Begin method of this package (corrupted,
+	// made by the matching Begin method of the same implementation (corrupted,
 	// truncated, or of another ceremony: a registration's session given to
 	// a login). The caller's challenge store returned something it should
 	// not have.
 	ErrInvalidSession = errors.New("passkey: invalid session data")
 
-	// ErrExpired: the ceremony's challenge is older than Config.Timeout.
+	// ErrExpired: the ceremony's challenge is older than the relying
+	// party's timeout.
 	ErrExpired = errors.New("passkey: challenge expired")
 
 	// ErrMalformedResponse: the browser's answer is not a WebAuthn
@@ -43,12 +45,13 @@ var (
 	// session's (a response to another ceremony, replayed).
 	ErrChallenge = errors.New("passkey: challenge mismatch")
 
-	// ErrOrigin: clientDataJSON names an origin that is not one of
-	// Config.Origins, or the ceremony ran in a cross-origin frame.
+	// ErrOrigin: clientDataJSON names an origin that is not one of the
+	// relying party's origins, or the ceremony ran in a cross-origin
+	// frame.
 	ErrOrigin = errors.New("passkey: origin not allowed")
 
 	// ErrRelyingParty: the authenticator data is scoped to another
-	// relying party (its rpIdHash is not SHA-256 of Config.RPID).
+	// relying party (its rpIdHash is not SHA-256 of the relying party id).
 	ErrRelyingParty = errors.New("passkey: relying party mismatch")
 
 	// ErrUserPresence: the authenticator did not report the user present.

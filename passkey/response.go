@@ -2,120 +2,47 @@ package passkey
 
 import (
 	"bytes"
-	"crypto/subtle"
-	"errors"
-	"slices"
-
-	"github.com/go-webauthn/webauthn/protocol"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
 )
 
-// MaxResponseSize bounds the browser's JSON answer a Finish method decodes.
-// A registration with a full certificate chain of attestation takes a few
-// KiB; an assertion well under one.
-const MaxResponseSize = 64 << 10
-
-// maxCredentialIDSize is the longest credential id a relying party accepts
+// MaxCredentialIDSize is the longest credential id a relying party accepts
 // (WebAuthn Level 3 section 7.1, the credential id length check).
-const maxCredentialIDSize = 1023
+const MaxCredentialIDSize = 1023
 
-// parseRegistration decodes the browser's answer to
-// navigator.credentials.create: a PublicKeyCredential as its toJSON()
-// gives it (WebAuthn Level 3 section 5.1, RegistrationResponseJSON). Any
-// failure is ErrMalformedResponse.
-func parseRegistration(data []byte) (*protocol.ParsedCredentialCreationData, error) {
-	if len(data) > MaxResponseSize {
+// CredentialIDOf returns the credential id a browser's answer names (its
+// "rawId", which must agree with its "id"), without verifying anything
+// else: for a caller that needs to know, before the Finish method runs,
+// which credential, and so which account, an attempt is for (to count it
+// against the account's limit). The answer is untrusted: an id it names
+// proves nothing until a Finish method verified the answer. Any answer
+// that is not a JSON object with such members, or over MaxResponseSize,
+// is ErrMalformedResponse.
+func CredentialIDOf(response []byte) ([]byte, error) {
+	if len(response) > MaxResponseSize {
 		return nil, ErrMalformedResponse
 	}
-	p, err := protocol.ParseCredentialCreationResponseBytes(data)
-	if err != nil {
+	var members struct {
+		ID    *string `json:"id"`
+		RawID *string `json:"rawId"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(response))
+	if err := dec.Decode(&members); err != nil || dec.More() || members.ID == nil || members.RawID == nil {
 		return nil, ErrMalformedResponse
 	}
-	att := p.Response.AttestationObject.AuthData.AttData
-	if !p.Response.AttestationObject.AuthData.Flags.HasAttestedCredentialData() ||
-		len(att.CredentialID) == 0 || len(att.CredentialID) > maxCredentialIDSize || len(att.AAGUID) != 16 ||
-		!bytes.Equal(att.CredentialID, p.RawID) {
+	id, err := decodeBase64URL(*members.RawID)
+	if err != nil || len(id) == 0 || len(id) > MaxCredentialIDSize {
 		return nil, ErrMalformedResponse
 	}
-	return p, nil
+	if other, err := decodeBase64URL(*members.ID); err != nil || !bytes.Equal(other, id) {
+		return nil, ErrMalformedResponse
+	}
+	return id, nil
 }
 
-// parseAssertion decodes the browser's answer to navigator.credentials.get
-// (AuthenticationResponseJSON). Any failure is ErrMalformedResponse.
-func parseAssertion(data []byte) (*protocol.ParsedCredentialAssertionData, error) {
-	if len(data) > MaxResponseSize {
-		return nil, ErrMalformedResponse
-	}
-	p, err := protocol.ParseCredentialRequestResponseBytes(data)
-	if err != nil {
-		return nil, ErrMalformedResponse
-	}
-	if len(p.RawID) > maxCredentialIDSize || len(p.Response.Signature) == 0 {
-		return nil, ErrMalformedResponse
-	}
-	return p, nil
-}
-
-// checkClientData runs the checks of the collected client data (WebAuthn
-// Level 3 sections 7.1 and 7.2: type, challenge, origin, topOrigin) that have
-// a refusal of their own. The library checks them again; doing them first
-// tells the caller which one failed, with a sentinel rather than the
-// library's text, which quotes what the browser sent.
-func (rp *RelyingParty) checkClientData(c *protocol.CollectedClientData, want protocol.CeremonyType, challenge string) error {
-	if c.Type != want {
-		return ErrMalformedResponse
-	}
-	if subtle.ConstantTimeCompare([]byte(c.Challenge), []byte(challenge)) != 1 {
-		return ErrChallenge
-	}
-	// The browser serializes the origin; compare that serialization with
-	// the configured ones exactly, never a parsed form of it.
-	if !slices.Contains(rp.origins, c.Origin) {
-		return ErrOrigin
-	}
-	// No ceremony in a frame embedded by another origin: this relying
-	// party does not expect to be embedded (section 7.2, the topOrigin check),
-	// and a framing page could otherwise get the user to sign for it.
-	if c.CrossOrigin || c.TopOrigin != "" {
-		return ErrOrigin
-	}
-	return nil
-}
-
-// checkAuthData checks the authenticator data's relying party and flags
-// (sections 7.1 and 7.2: rpIdHash, then the UP and UV flags).
-func (rp *RelyingParty) checkAuthData(a *protocol.AuthenticatorData) error {
-	if subtle.ConstantTimeCompare(a.RPIDHash, rp.rpIDHash[:]) != 1 {
-		return ErrRelyingParty
-	}
-	if !a.Flags.HasUserPresent() {
-		return ErrUserPresence
-	}
-	if rp.uv == protocol.VerificationRequired && !a.Flags.HasUserVerified() {
-		return ErrUserVerification
-	}
-	// A credential cannot be backed up without being eligible for it
-	// (section 6.1, flags BE and BS).
-	if a.Flags.HasBackupState() && !a.Flags.HasBackupEligible() {
-		return ErrRefused
-	}
-	return nil
-}
-
-// libraryRefusal maps a verification failure of the library, once the
-// checks above passed, to a sentinel. The library's text is dropped: it
-// may quote the browser's values.
-func libraryRefusal(err error) error {
-	var pe *protocol.Error
-	if errors.As(err, &pe) {
-		switch pe.Type {
-		case protocol.ErrAssertionSignature.Type:
-			return ErrSignature
-		case protocol.ErrAttestation.Type, protocol.ErrInvalidAttestation.Type, protocol.ErrAttestationFormat.Type,
-			protocol.ErrAttestationCertificate.Type, protocol.ErrUnsupportedKey.Type, protocol.ErrUnsupportedAlgorithm.Type:
-			return ErrAttestation
-		case protocol.ErrParsingData.Type:
-			return ErrMalformedResponse
-		}
-	}
-	return ErrRefused
+// decodeBase64URL decodes WebAuthn's base64url, with or without padding,
+// as browsers and libraries write it.
+func decodeBase64URL(s string) ([]byte, error) {
+	return base64.RawURLEncoding.Strict().DecodeString(strings.TrimRight(s, "="))
 }

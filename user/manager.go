@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/passkey"
 )
 
 // ManagerOptions configures a Manager.
@@ -75,6 +76,12 @@ type ManagerOptions[U Model] struct {
 	// Now is the clock of second factors: TOTP time steps, ticket expiry,
 	// enrolment times. Nil means time.Now.
 	Now func() time.Time
+	// Passkeys is the WebAuthn relying party (passkey/webauthn's New
+	// makes one) of passkey registration, passwordless sign-in and the
+	// passkey second step; its ceremonies wait in Challenges. Nil turns
+	// passkeys off: they are then no factor either. The Store must
+	// implement PasskeyStore.
+	Passkeys passkey.RelyingParty
 }
 
 // Manager holds the user operations every route is built on: create,
@@ -92,6 +99,7 @@ type Manager[U Model] struct {
 	endSessions         func(ctx context.Context, userID uuid.UUID) error
 	requireVerification bool
 	tf                  *twoFactor // second factors (twofactor.go)
+	pk                  *passkeys  // passkeys (passkeys.go)
 }
 
 // DefaultTokenLifetime is the lifetime of reset and verification tokens when
@@ -120,6 +128,7 @@ func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
 		return nil, err
 	}
 	m.tf = tf
+	m.pk = newPasskeys(o)
 	return m, nil
 }
 

@@ -31,44 +31,74 @@ const (
 const purgeInterval = time.Minute
 
 // SecondFactors returns the methods by which u must pass a second step
-// after a right password (MethodTOTP, MethodRecoveryCode), or none when u
-// needs no second step. It is the one place the sign-in policy asks: every
-// login route, the OAuth callback and the admin tools go through it. A
-// store without the capability keeps no factors: no second step. It does
-// not depend on the sealing keys, so that a Manager missing them refuses
-// to complete second steps rather than skip them. Recovery codes count
-// only beside a factor they back up. Errors: the store's own.
+// after a right password (MethodTOTP, MethodRecoveryCode, MethodPasskey,
+// in that order), or none when u needs no second step. It is the one place
+// the sign-in policy asks: every login route, the OAuth callback and the
+// admin tools go through it. A store without the capability keeps no
+// factors: no second step. It does not depend on the sealing keys, so that
+// a Manager missing them refuses to complete second steps rather than skip
+// them; passkeys count only while they are configured
+// (ManagerOptions.Passkeys), so that a host that turns them off pays no
+// lookup for them. Recovery codes count only beside a factor they back up,
+// TOTP or passkeys. Errors: the stores' own.
 func (m *Manager[U]) SecondFactors(ctx context.Context, u U) ([]string, error) {
-	on, codes, err := m.factors(ctx, u)
-	if err != nil || !on {
+	fs, err := m.factors(ctx, u)
+	if err != nil || !fs.any() {
 		return nil, err
 	}
-	methods := []string{MethodTOTP}
-	if codes > 0 {
+	var methods []string
+	if fs.totp {
+		methods = append(methods, MethodTOTP)
+	}
+	if fs.codes > 0 {
 		methods = append(methods, MethodRecoveryCode)
+	}
+	if fs.passkeys > 0 {
+		methods = append(methods, MethodPasskey)
 	}
 	return methods, nil
 }
 
-// factors reports whether u has a confirmed TOTP factor and, if so, how
-// many recovery codes are left. A user without one costs one lookup.
-func (m *Manager[U]) factors(ctx context.Context, u U) (totpOn bool, codes int, err error) {
-	tfs := m.tf.store
-	if tfs == nil {
-		return false, 0, nil
-	}
+// factorSet is what a user has of second factors.
+type factorSet struct {
+	totp     bool // a confirmed TOTP factor
+	passkeys int  // counted while passkeys are configured
+	codes    int  // recovery codes left, counted beside a factor only
+}
+
+// any reports whether the user has a factor.
+func (fs factorSet) any() bool { return fs.totp || fs.passkeys > 0 }
+
+// factors reads u's second factors: a user without any costs one lookup,
+// two with passkeys on.
+func (m *Manager[U]) factors(ctx context.Context, u U) (factorSet, error) {
+	var fs factorSet
 	id := u.UserBase().ID
-	f, err := tfs.TOTP(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return false, 0, nil
+	tfs := m.tf.store
+	if tfs != nil {
+		f, err := tfs.TOTP(ctx, id)
+		switch {
+		case err == nil:
+			fs.totp = f.Confirmed()
+		case !errors.Is(err, ErrNotFound):
+			return factorSet{}, err
+		}
 	}
-	if err != nil || !f.Confirmed() {
-		return false, 0, err
+	if m.pk.on() {
+		n, err := m.pk.store.CountPasskeys(ctx, id)
+		if err != nil {
+			return factorSet{}, err
+		}
+		fs.passkeys = n
 	}
-	if codes, err = tfs.CountRecoveryCodes(ctx, id); err != nil {
-		return false, 0, err
+	if tfs != nil && fs.any() {
+		n, err := tfs.CountRecoveryCodes(ctx, id)
+		if err != nil {
+			return factorSet{}, err
+		}
+		fs.codes = n
 	}
-	return true, codes, nil
+	return fs, nil
 }
 
 // IssueLoginTicket returns a ticket for the second step of u's login

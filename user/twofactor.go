@@ -153,9 +153,16 @@ type TwoFactorStatus struct {
 	// TOTP reports a confirmed TOTP factor.
 	TOTP bool
 	// RecoveryCodesLeft counts the unused recovery codes; they count only
-	// beside a factor they back up, so it is 0 without one.
+	// beside a factor they back up (TOTP or a passkey), so it is 0
+	// without one.
 	RecoveryCodesLeft int
+	// Passkeys counts the user's passkeys, while passkeys are configured
+	// (ManagerOptions.Passkeys); 0 otherwise.
+	Passkeys int
 }
+
+// Any reports whether the user has a second factor: TOTP or a passkey.
+func (s TwoFactorStatus) Any() bool { return s.TOTP || s.Passkeys > 0 }
 
 // checkPassword re-authenticates u with password before a change to its
 // second factors, with the hasher as a login does, and returns the user as
@@ -370,7 +377,7 @@ func (m *Manager[U]) newRecoveryCodes(id uuid.UUID) (codes, digests []string, er
 }
 
 // RemoveTOTP turns u's TOTP factor off, once password is checked, with
-// its recovery codes: TOTP is the only factor they back up. A pending
+// its recovery codes unless u has a passkey they still back up. A pending
 // enrolment is removed too. Errors: ErrTwoFactorUnsupported,
 // ErrBadPassword, ErrTOTPNotEnabled, the hasher's and store's own.
 //
@@ -391,7 +398,18 @@ func (m *Manager[U]) RemoveTOTP(ctx context.Context, u U, password string) error
 	} else if err != nil {
 		return err
 	}
-	if err := tfs.DeleteTwoFactor(ctx, id); err != nil {
+	// The recovery codes stay while a passkey is left for them to back up.
+	remove := tfs.DeleteTwoFactor
+	if m.pk.on() {
+		n, err := m.pk.store.CountPasskeys(ctx, id)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			remove = tfs.DeleteTOTP
+		}
+	}
+	if err := remove(ctx, id); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return ErrTOTPNotEnabled
 		}
@@ -403,7 +421,8 @@ func (m *Manager[U]) RemoveTOTP(ctx context.Context, u U, password string) error
 
 // RegenerateRecoveryCodes replaces u's recovery codes with a new set, once
 // password is checked, and returns it, to be shown once; the old set dies
-// in the same step. Errors: ErrTwoFactorUnsupported, ErrBadPassword,
+// in the same step. A user with passkeys and no TOTP gets a first set this
+// way. Errors: ErrTwoFactorUnsupported, ErrBadPassword,
 // ErrTwoFactorNotEnabled, the hasher's and store's own.
 func (m *Manager[U]) RegenerateRecoveryCodes(ctx context.Context, u U, password string) ([]string, error) {
 	tfs, err := m.twoFactorStore()
@@ -415,12 +434,12 @@ func (m *Manager[U]) RegenerateRecoveryCodes(ctx context.Context, u U, password 
 		return nil, err
 	}
 	id := cur.UserBase().ID
-	f, err := tfs.TOTP(ctx, id)
+	fs, err := m.factors(ctx, cur)
 	switch {
-	case errors.Is(err, ErrNotFound) || (err == nil && !f.Confirmed()):
-		return nil, ErrTwoFactorNotEnabled
 	case err != nil:
 		return nil, err
+	case !fs.any():
+		return nil, ErrTwoFactorNotEnabled
 	}
 	codes, digests, err := m.newRecoveryCodes(id)
 	if err != nil {
@@ -434,33 +453,55 @@ func (m *Manager[U]) RegenerateRecoveryCodes(ctx context.Context, u U, password 
 }
 
 // TwoFactorStatus returns what u has of second factors. A store without
-// the capability has none to report. Errors: the store's own.
+// the capability has none to report. Errors: the stores' own.
 func (m *Manager[U]) TwoFactorStatus(ctx context.Context, u U) (TwoFactorStatus, error) {
-	on, codes, err := m.factors(ctx, u)
+	fs, err := m.factors(ctx, u)
 	if err != nil {
 		return TwoFactorStatus{}, err
 	}
-	return TwoFactorStatus{TOTP: on, RecoveryCodesLeft: codes}, nil
+	return TwoFactorStatus{TOTP: fs.totp, RecoveryCodesLeft: fs.codes, Passkeys: fs.passkeys}, nil
 }
 
-// RemoveTwoFactor removes every second factor of u and its recovery codes,
-// without a password: for a superuser helping a user who lost their device
-// (DELETE /users/{id}/2fa) and for the admin command. Errors:
-// ErrTwoFactorUnsupported, ErrTwoFactorNotEnabled (nothing to remove), the
-// store's own.
+// RemoveTwoFactor removes every second factor of u, TOTP, recovery codes
+// and passkeys, without a password: for a superuser helping a user who
+// lost them (DELETE /users/{id}/2fa) and for the admin command. Passkeys go
+// whether or not this Manager has them configured, so that the command
+// (which has no relying party) resets them too. Errors:
+// ErrTwoFactorUnsupported (the store keeps no factors), ErrTwoFactorNotEnabled
+// (nothing to remove), the stores' own.
 //
 // Removing factors should end the user's sessions (the HTTP layer and the
 // command do it with Manager.EndSessions).
 func (m *Manager[U]) RemoveTwoFactor(ctx context.Context, u U) error {
-	if m.tf.store == nil {
+	if m.tf.store == nil && m.pk.store == nil {
 		return fmt.Errorf("%w: %s", ErrTwoFactorUnsupported, m.tf.missing)
 	}
 	id := u.UserBase().ID
-	if err := m.tf.store.DeleteTwoFactor(ctx, id); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return ErrTwoFactorNotEnabled
+	removed := 0
+	if m.tf.store != nil {
+		switch err := m.tf.store.DeleteTwoFactor(ctx, id); {
+		case err == nil:
+			removed++
+		case !errors.Is(err, ErrNotFound):
+			return err
 		}
-		return err
+	}
+	if m.pk.store != nil {
+		list, err := m.pk.store.Passkeys(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, p := range list {
+			switch err := m.pk.store.DeletePasskey(ctx, id, p.ID); {
+			case err == nil:
+				removed++
+			case !errors.Is(err, ErrNotFound): // gone meanwhile: fine
+				return err
+			}
+		}
+	}
+	if removed == 0 {
+		return ErrTwoFactorNotEnabled
 	}
 	m.log.LogAttrs(ctx, slog.LevelWarn, "second factors removed by an administrator", slog.String("user_id", id.String()))
 	return nil

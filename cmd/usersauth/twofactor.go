@@ -8,9 +8,10 @@ import (
 	"github.com/usersauth/usersauth/user"
 )
 
-// resetTwoFactor removes every second factor of the user email names, for a
-// user who lost them, and ends the user's sessions, as a superuser's DELETE
-// /users/{id}/2fa does: the next login asks for the password alone.
+// resetTwoFactor removes every second factor of the user email names (TOTP,
+// recovery codes, passkeys), for a user who lost them, and ends the user's
+// sessions, as a superuser's DELETE /users/{id}/2fa does: the next login
+// asks for the password alone.
 func resetTwoFactor(ctx context.Context, s *session, args []string) error {
 	u, err := findUser(ctx, s, args[0])
 	if err != nil {

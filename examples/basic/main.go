@@ -6,7 +6,7 @@
 // the cookie backend in a browser; GET /openapi.json is the OpenAPI
 // document a frontend generates its client from.
 //
-//	go run ./examples/basic [-addr :8000] [-refresh]
+//	go run ./examples/basic [-addr :8000] [-refresh] [-origin https://login.example.com]
 //
 // With -refresh, the bearer backend also issues refresh tokens (kept in the
 // same database): login answers {"access_token", "token_type",
@@ -19,6 +19,11 @@
 // driver; examples/postgres-redis is the server on PostgreSQL. The signing secret comes from USERSAUTH_SECRET (at least
 // 32 bytes), or is generated once and kept in usersauth.secret beside the
 // database, so a restart does not log everyone out either.
+//
+// Passkeys are on: http://localhost:8000/passkeys is a page that registers
+// them and signs in with them (passkeys.go, passkeys.html). They are made
+// for the origin the server listens on, http://localhost:<port>; behind a
+// proxy, -origin names the public one.
 //
 // The first superuser is made with the admin command (go install
 // github.com/usersauth/usersauth/cmd/usersauth@latest, or go run
@@ -60,6 +65,7 @@ type config struct {
 	dataDir string // where the generated secret is kept
 	secret  string // USERSAUTH_SECRET
 	refresh bool   // refresh tokens on the bearer backend
+	origin  string // -origin: the public origin of passkeys; set by run when empty
 	// deliver hands a reset ("reset") or verification ("verify") token to
 	// its user; nil logs it, since this example sends no mail.
 	deliver func(ctx context.Context, kind, email, token string) error
@@ -93,6 +99,7 @@ func main() {
 	flag.StringVar(&cfg.addr, "addr", ":8000", "address to listen on")
 	flag.StringVar(&cfg.db, "db", cfg.db, "SQLite database file (default $USERSAUTH_DB or usersauth.db)")
 	flag.BoolVar(&cfg.refresh, "refresh", false, "issue refresh tokens on the bearer backend (POST /auth/jwt/refresh)")
+	flag.StringVar(&cfg.origin, "origin", "", "the public origin passkeys are for, such as https://login.example.com (default http://localhost:<port>)")
 	flag.Parse()
 	cfg.dataDir = "."
 	if !strings.HasPrefix(cfg.db, "file:") {
@@ -140,6 +147,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	store := db.Users()
+	passkeys, err := newPasskeys(cfg.origin) // passkeys.go
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	deliver := cfg.deliver
 	if deliver == nil {
 		// This example sends no mail: it logs the tokens so that you can
@@ -165,6 +177,9 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		// Users may protect their account with an authenticator app:
 		// POST /users/me/2fa/totp, then the second step of every login.
 		TwoFactor: &usersauth.TwoFactor{Issuer: "usersauth example"},
+		// Passkeys: registration, passwordless sign-in, and the second
+		// step of a password login; the page at /passkeys uses them.
+		Passkeys: passkeys,
 		Hooks: user.Hooks[*user.User]{
 			AfterForgotPassword: func(ctx context.Context, u *user.User, token string) error {
 				return deliver(ctx, "reset", u.Email, token)
@@ -186,10 +201,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	mux := http.NewServeMux()
 	ua.Mount(mux)
 	mux.Handle("GET /authenticated-route", ua.RequireUser(usersauth.Active)(http.HandlerFunc(authenticatedRoute)))
-	// The OpenAPI document of the routes above, and a page to try them in
-	// a browser (page.go).
+	// The OpenAPI document of the routes above, and pages to try them in
+	// a browser (page.go, passkeys.go).
 	mux.Handle("GET /openapi.json", ua.OpenAPIHandler())
 	mux.Handle("GET /{$}", pageH)
+	mux.Handle("GET /passkeys", passkeyPageHandler())
 	// Every other path answers as FastAPI does: 404 {"detail":"Not Found"}.
 	mux.Handle("/", ua.NotFoundHandler())
 	return &app{ua: ua, db: db, store: store, handler: mux, refresh: refresh}, nil
@@ -205,15 +221,18 @@ func authenticatedRoute(w http.ResponseWriter, r *http.Request) {
 // run serves until ctx ends. listening, when not nil, receives the app and
 // its bound address once the server accepts connections.
 func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app, net.Addr)) error {
-	a, err := newApp(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer a.db.Close()
+	// Listen first: passkeys are made for the port the server got.
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
+	cfg.origin = passkeyOrigin(cfg.origin, ln.Addr())
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.db.Close()
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -231,7 +250,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app,
 			log.Warn("purging refresh tokens", "error", err)
 		})
 	}
-	log.Info("usersauth example listening", "addr", "http://"+displayAddr(ln.Addr()), "db", cfg.db, "refresh_tokens", cfg.refresh)
+	log.Info("usersauth example listening", "addr", "http://"+displayAddr(ln.Addr()), "db", cfg.db, "refresh_tokens", cfg.refresh,
+		"passkeys", cfg.origin+"/passkeys")
 	if listening != nil {
 		listening(a, ln.Addr())
 	}

@@ -110,6 +110,7 @@ var readmeImports = []string{
 	"github.com/usersauth/usersauth/store/sqlstore",
 	"github.com/usersauth/usersauth/user",
 	"github.com/usersauth/usersauth/user/commonpw",
+	"github.com/usersauth/usersauth/passkey/webauthn",
 }
 
 // exportImporter type-checks against the export data the go command builds

@@ -20,14 +20,16 @@ import (
 
 	"github.com/usersauth/usersauth/internal/browsertest"
 	"github.com/usersauth/usersauth/passkey"
+	"github.com/usersauth/usersauth/passkey/webauthn"
 )
 
 // harness is a tiny relying party: the page of testdata/passkeys.html and
-// the routes it calls, on package passkey, with everything in memory. Its
-// signed-in user is fixed: the test is about the ceremonies, not sessions.
+// the routes it calls, on package passkey/webauthn, with everything in
+// memory. Its signed-in user is fixed: the test is about the ceremonies,
+// not sessions.
 type harness struct {
 	t    testing.TB
-	rp   *passkey.RelyingParty
+	rp   passkey.RelyingParty
 	page []byte
 	me   passkey.User
 
@@ -65,7 +67,7 @@ func newHarness(t testing.TB) (*harness, string) {
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	// localhost is a secure context on http, and a valid relying party id.
 	origin := "http://localhost:" + port
-	h.rp, err = passkey.New(passkey.Config{RPID: "localhost", RPName: "usersauth browser test", Origins: []string{origin}})
+	h.rp, err = webauthn.New(webauthn.Config{RPID: "localhost", RPName: "usersauth browser test", Origins: []string{origin}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +249,7 @@ func press(t *testing.T, ctx context.Context, id string) (state, text string) {
 
 // TestPasskeyInChromium runs the whole chain in a real browser: the page's
 // JavaScript calls navigator.credentials.create and .get, Chromium's
-// virtual authenticator answers, and package passkey verifies, over HTTP.
+// virtual authenticator answers, and package passkey/webauthn verifies, over HTTP.
 func TestPasskeyInChromium(t *testing.T) {
 	h, origin := newHarness(t)
 	ctx := browsertest.Start(t)

@@ -20,6 +20,8 @@ import (
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/internal/apptest"
 	"github.com/usersauth/usersauth/oauth"
+	"github.com/usersauth/usersauth/passkey"
+	"github.com/usersauth/usersauth/passkey/webauthn"
 	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/user"
 )
@@ -54,6 +56,15 @@ func refresh() *backend.RefreshConfig {
 	return &backend.RefreshConfig{Store: memory.NewRefreshStore(), Lifetime: time.Hour, MaxLifetime: 2 * time.Hour}
 }
 
+// relyingParty is a WebAuthn relying party for localhost.
+func relyingParty() passkey.RelyingParty {
+	rp, err := webauthn.New(webauthn.Config{RPID: "localhost", RPName: "Camelot", Origins: []string{"http://localhost:8000"}})
+	if err != nil {
+		panic(err) // a fixed, valid configuration
+	}
+	return rp
+}
+
 // everything turns on every option that adds routes or answers.
 func everything(o *usersauth.Options[*user.User]) {
 	o.Limits = nil
@@ -61,6 +72,7 @@ func everything(o *usersauth.Options[*user.User]) {
 		o.Backends[i].Refresh = refresh()
 	}
 	o.TwoFactor = &usersauth.TwoFactor{Issuer: "Camelot"}
+	o.Passkeys = relyingParty()
 	o.RequireTwoFactor = func(u *user.User) bool { return u.IsSuperuser }
 	o.RequireVerification = true
 	o.RequireCurrentPassword = true
@@ -81,6 +93,7 @@ var configs = []config{
 		o.Backends[1].Refresh = refresh()
 	}},
 	{"two-factor login", func(o *usersauth.Options[*user.User]) { o.TwoFactor = &usersauth.TwoFactor{Issuer: "Camelot"} }},
+	{"passkeys without TOTP", func(o *usersauth.Options[*user.User]) { o.Passkeys = relyingParty() }},
 	{"without CSRF protection", func(o *usersauth.Options[*user.User]) { o.DisableCSRFProtection = true }},
 	{"everything", everything},
 	{"everything under a prefix", func(o *usersauth.Options[*user.User]) { everything(o); o.PathPrefix = "/api" }},

@@ -76,6 +76,11 @@ func ReadJSON(w http.ResponseWriter, r *http.Request) (Body, error) {
 	if err != nil {
 		return Body{}, err
 	}
+	return jsonBody(r, body)
+}
+
+// jsonBody reads body, the whole body of r, as ReadJSON does.
+func jsonBody(r *http.Request, body []byte) (Body, error) {
 	if !IsJSONType(r.Header.Get("Content-Type")) {
 		return Body{Shape: notAnObject()}, nil
 	}
@@ -90,6 +95,20 @@ func ReadJSON(w http.ResponseWriter, r *http.Request) (Body, error) {
 		return Body{Shape: notAnObject()}, nil
 	}
 	return Body{Object: obj}, nil
+}
+
+// ReadOptionalJSON reads a JSON object body that may be left out: an empty
+// body is an empty object; any other is read as ReadJSON reads it. For the
+// routes whose body is optional, such as the start of a passkey ceremony.
+func ReadOptionalJSON(w http.ResponseWriter, r *http.Request) (Body, error) {
+	body, err := ReadBody(w, r)
+	if err != nil {
+		return Body{}, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return Body{Object: Object{}}, nil
+	}
+	return jsonBody(r, body)
 }
 
 // ReadObject reads a JSON object body for a route without authentication:

@@ -54,6 +54,22 @@ func (o Object) String(name string, required, nullable bool, errs *Errors) (s st
 	return s, true
 }
 
+// RawObject reads a required JSON object member, as it was sent, for a
+// decoder of its own (a WebAuthn credential): missing is an error, as is
+// any other type. The value is never echoed.
+func (o Object) RawObject(name string, errs *Errors) json.RawMessage {
+	raw, ok := o[name]
+	switch {
+	case !ok:
+		*errs = append(*errs, Missing(name))
+		return nil
+	case raw[0] != '{':
+		*errs = append(*errs, TypeError(name, reflect.TypeFor[map[string]any](), nil))
+		return nil
+	}
+	return raw
+}
+
 // secretMember reports the members whose values are never echoed in an
 // error, whatever they hold.
 func secretMember(name string) bool {

@@ -1,4 +1,4 @@
-package passkey_test
+package webauthn_test
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package passkey_test
+package webauthn_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth/passkey"
+	"github.com/usersauth/usersauth/passkey/webauthn"
 )
 
 // counterReader yields 0, 1, 2... so challenges are predictable.
@@ -82,7 +83,7 @@ func decodeStrict(t *testing.T, b []byte, v any) {
 }
 
 func TestBeginRegistrationOptions(t *testing.T) {
-	rp, _ := newRP(t, func(c *passkey.Config) { c.Rand = &counterReader{} })
+	rp, _ := newRP(t, func(c *webauthn.Config) { c.Rand = &counterReader{} })
 	u := passkey.User{
 		ID: uuid.MustParse("5e0c2a1b-7d3f-4e8a-9b6c-0d1e2f3a4b5c"), Name: "king.arthur@camelot.bt",
 		Credentials: []passkey.Credential{
@@ -107,7 +108,7 @@ func TestBeginRegistrationOptions(t *testing.T) {
 		{"user.name", pk.User.Name, u.Name},
 		{"user.displayName", pk.User.DisplayName, u.Name},
 		{"challenge", pk.Challenge, b64.EncodeToString(counting(32))},
-		{"timeout", pk.Timeout, int(passkey.DefaultTimeout / time.Millisecond)},
+		{"timeout", pk.Timeout, int(webauthn.DefaultTimeout / time.Millisecond)},
 		{"requireResidentKey", pk.Selection.RequireResidentKey != nil && *pk.Selection.RequireResidentKey, true},
 		{"residentKey", pk.Selection.ResidentKey, "required"},
 		{"userVerification", pk.Selection.UserVerification, "preferred"},
@@ -132,8 +133,8 @@ func TestBeginRegistrationOptions(t *testing.T) {
 	if want := append(append([]byte(`{"publicKey":`), c.PublicKey...), '}'); !bytes.Equal(c.Options, want) {
 		t.Errorf("Options is not {\"publicKey\": PublicKey}:\n%s\n%s", c.Options, c.PublicKey)
 	}
-	if !c.Expires.Equal(start.Add(passkey.DefaultTimeout)) {
-		t.Errorf("Expires = %v, want %v", c.Expires, start.Add(passkey.DefaultTimeout))
+	if !c.Expires.Equal(start.Add(webauthn.DefaultTimeout)) {
+		t.Errorf("Expires = %v, want %v", c.Expires, start.Add(webauthn.DefaultTimeout))
 	}
 	if len(c.Session) == 0 || bytes.Contains(c.Session, []byte(u.Name)) {
 		t.Errorf("session data %s: empty, or holds the user's name", c.Session)
@@ -163,9 +164,9 @@ func TestBeginRegistrationDisplayName(t *testing.T) {
 }
 
 func TestBeginLoginOptions(t *testing.T) {
-	rp, _ := newRP(t, func(c *passkey.Config) {
+	rp, _ := newRP(t, func(c *webauthn.Config) {
 		c.Rand = &counterReader{}
-		c.UserVerification = passkey.UserVerificationRequired
+		c.UserVerification = webauthn.UserVerificationRequired
 		c.Timeout = 2 * time.Minute
 	})
 	t.Run("Discoverable", func(t *testing.T) {
@@ -214,7 +215,7 @@ func TestBeginLoginOptions(t *testing.T) {
 
 func TestBeginRefusals(t *testing.T) {
 	rp, _ := newRP(t, nil)
-	broken, _ := newRP(t, func(c *passkey.Config) { c.Rand = io.LimitReader(&counterReader{}, 10) })
+	broken, _ := newRP(t, func(c *webauthn.Config) { c.Rand = io.LimitReader(&counterReader{}, 10) })
 	for _, tc := range []struct {
 		name  string
 		begin func() (passkey.Ceremony, error)

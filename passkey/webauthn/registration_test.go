@@ -1,4 +1,4 @@
-package passkey_test
+package webauthn_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/usersauth/usersauth/passkey"
 	"github.com/usersauth/usersauth/passkey/passkeytest"
+	"github.com/usersauth/usersauth/passkey/webauthn"
 )
 
 func TestFinishRegistration(t *testing.T) {
@@ -67,9 +68,9 @@ func TestFinishRegistrationRefusals(t *testing.T) {
 		name string
 		// run returns FinishRegistration's error for a ceremony begun with
 		// rp for arthur.
-		run  func(t *testing.T, rp *passkey.RelyingParty, clk *clock) error
+		run  func(t *testing.T, rp *webauthn.RelyingParty, clk *clock) error
 		want error
-		cfg  func(*passkey.Config)
+		cfg  func(*webauthn.Config)
 	}{
 		{name: "WrongOrigin", want: passkey.ErrOrigin, run: answerWith(with(func(c *passkeytest.Ceremony) { c.Origin = "https://camelot.bt.evil.example" }))},
 		{name: "OriginOfOtherPort", want: passkey.ErrOrigin, run: answerWith(with(func(c *passkeytest.Ceremony) { c.Origin = testOrigin + ":8443" }))},
@@ -82,9 +83,9 @@ func TestFinishRegistrationRefusals(t *testing.T) {
 		{name: "WrongType", want: passkey.ErrMalformedResponse, run: answerWith(with(func(c *passkeytest.Ceremony) { c.Type = "webauthn.get" }))},
 		{name: "NoUserPresence", want: passkey.ErrUserPresence, run: answerWith(with(func(c *passkeytest.Ceremony) { c.NoUserPresence = true }))},
 		{name: "NoUserVerificationRequired", want: passkey.ErrUserVerification, run: answerWith(with(func(c *passkeytest.Ceremony) { c.NoUserVerification = true })),
-			cfg: func(c *passkey.Config) { c.UserVerification = passkey.UserVerificationRequired }},
+			cfg: func(c *webauthn.Config) { c.UserVerification = webauthn.UserVerificationRequired }},
 		{name: "BackupStateWithoutEligibility", want: passkey.ErrRefused, run: answerWith(with(func(c *passkeytest.Ceremony) { c.BackupState = true }))},
-		{name: "ReplayedChallenge", want: passkey.ErrChallenge, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "ReplayedChallenge", want: passkey.ErrChallenge, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			// An answer to one ceremony, given with the session of the next.
 			first, _ := rp.BeginRegistration(arthur)
 			answer, err := passkeytest.New().Create(first.Options, honest)
@@ -94,50 +95,50 @@ func TestFinishRegistrationRefusals(t *testing.T) {
 			second, _ := rp.BeginRegistration(arthur)
 			return finish(rp, arthur.ID, second.Session, answer)
 		}},
-		{name: "Expired", want: passkey.ErrExpired, run: func(t *testing.T, rp *passkey.RelyingParty, clk *clock) error {
+		{name: "Expired", want: passkey.ErrExpired, run: func(t *testing.T, rp *webauthn.RelyingParty, clk *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
-			clk.Advance(passkey.DefaultTimeout)
+			clk.Advance(webauthn.DefaultTimeout)
 			return finish(rp, arthur.ID, c.Session, answer)
 		}},
-		{name: "SessionOfAnotherUser", want: passkey.ErrWrongUser, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "SessionOfAnotherUser", want: passkey.ErrWrongUser, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
 			return finish(rp, uuid.New(), c.Session, answer)
 		}},
-		{name: "SessionOfALogin", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "SessionOfALogin", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			_, answer := begunAndAnswered(t, rp, arthur, honest)
 			login, _ := rp.BeginLogin()
 			return finish(rp, arthur.ID, login.Session, answer)
 		}},
-		{name: "SessionTruncated", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "SessionTruncated", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
 			return finish(rp, arthur.ID, c.Session[:len(c.Session)-1], answer)
 		}},
-		{name: "SessionEmpty", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "SessionEmpty", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			_, answer := begunAndAnswered(t, rp, arthur, honest)
 			return finish(rp, arthur.ID, nil, answer)
 		}},
-		{name: "SessionUnknownField", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "SessionUnknownField", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
 			return finish(rp, arthur.ID, editJSON(t, c.Session, func(m map[string]any) { m["x"] = 1 }), answer)
 		}},
-		{name: "SessionShortChallenge", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "SessionShortChallenge", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
 			return finish(rp, arthur.ID, editJSON(t, c.Session, func(m map[string]any) { m["data"].(map[string]any)["challenge"] = "" }), answer)
 		}},
-		{name: "SessionOtherVersion", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "SessionOtherVersion", want: passkey.ErrInvalidSession, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
 			return finish(rp, arthur.ID, editJSON(t, c.Session, func(m map[string]any) { m["v"] = 2 }), answer)
 		}},
-		{name: "AnswerNotJSON", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "AnswerNotJSON", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, _ := rp.BeginRegistration(arthur)
 			return finish(rp, arthur.ID, c.Session, []byte("{"))
 		}},
-		{name: "AnswerTooLarge", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "AnswerTooLarge", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
 			pad := editJSON(t, answer, func(m map[string]any) { m["padding"] = strings.Repeat("x", passkey.MaxResponseSize) })
 			return finish(rp, arthur.ID, c.Session, pad)
 		}},
-		{name: "AnswerIsAnAssertion", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "AnswerIsAnAssertion", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, _ := rp.BeginRegistration(arthur)
 			auth := passkeytest.New()
 			if _, err := auth.Create(c.Options, honest); err != nil {
@@ -150,13 +151,13 @@ func TestFinishRegistrationRefusals(t *testing.T) {
 			}
 			return finish(rp, arthur.ID, c.Session, assertion)
 		}},
-		{name: "IDNotRawID", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "IDNotRawID", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
 			return finish(rp, arthur.ID, c.Session, editJSON(t, answer, func(m map[string]any) {
 				m["id"], m["rawId"] = "AAAA", "AAAA"
 			}))
 		}},
-		{name: "AttestationNotCBOR", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+		{name: "AttestationNotCBOR", want: passkey.ErrMalformedResponse, run: func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 			c, answer := begunAndAnswered(t, rp, arthur, honest)
 			return finish(rp, arthur.ID, c.Session, editJSON(t, answer, func(m map[string]any) {
 				m["response"].(map[string]any)["attestationObject"] = b64.EncodeToString([]byte("not cbor"))
@@ -173,15 +174,15 @@ func TestFinishRegistrationRefusals(t *testing.T) {
 
 // answerWith returns a case that answers a registration of a new user with
 // ceremony c.
-func answerWith(c passkeytest.Ceremony) func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
-	return func(t *testing.T, rp *passkey.RelyingParty, _ *clock) error {
+func answerWith(c passkeytest.Ceremony) func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
+	return func(t *testing.T, rp *webauthn.RelyingParty, _ *clock) error {
 		u := passkey.User{ID: uuid.New(), Name: "gawain@camelot.bt"}
 		begun, answer := begunAndAnswered(t, rp, u, c)
 		return finish(rp, u.ID, begun.Session, answer)
 	}
 }
 
-func begunAndAnswered(t *testing.T, rp *passkey.RelyingParty, u passkey.User, c passkeytest.Ceremony) (passkey.Ceremony, []byte) {
+func begunAndAnswered(t *testing.T, rp *webauthn.RelyingParty, u passkey.User, c passkeytest.Ceremony) (passkey.Ceremony, []byte) {
 	t.Helper()
 	begun, err := rp.BeginRegistration(u)
 	if err != nil {
@@ -194,7 +195,7 @@ func begunAndAnswered(t *testing.T, rp *passkey.RelyingParty, u passkey.User, c 
 	return begun, answer
 }
 
-func finish(rp *passkey.RelyingParty, userID uuid.UUID, session, answer []byte) error {
+func finish(rp *webauthn.RelyingParty, userID uuid.UUID, session, answer []byte) error {
 	_, err := rp.FinishRegistration(userID, session, answer)
 	return err
 }
@@ -204,7 +205,7 @@ func TestExpiryBoundary(t *testing.T) {
 	rp, clk := newRP(t, nil)
 	u := passkey.User{ID: uuid.New(), Name: "king.arthur@camelot.bt"}
 	c, answer := begunAndAnswered(t, rp, u, honest)
-	clk.Advance(passkey.DefaultTimeout - time.Millisecond)
+	clk.Advance(webauthn.DefaultTimeout - time.Millisecond)
 	if err := finish(rp, u.ID, c.Session, answer); err != nil {
 		t.Fatalf("a millisecond before expiry: %v", err)
 	}

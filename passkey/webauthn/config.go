@@ -1,4 +1,4 @@
-package passkey
+package webauthn
 
 import (
 	"crypto/rand"
@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/webauthn"
+	gowebauthn "github.com/go-webauthn/webauthn/webauthn"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/usersauth/usersauth/passkey"
 )
 
 // DefaultTimeout is how long a ceremony's challenge is accepted when
@@ -96,9 +98,9 @@ type Config struct {
 }
 
 // RelyingParty runs WebAuthn registration and authentication ceremonies for
-// one Config. It keeps no state between calls: a Begin method returns the
-// session data the matching Finish method needs, which the caller keeps
-// meanwhile. It is safe for concurrent use.
+// one Config: it is a passkey.RelyingParty. It keeps no state between
+// calls: a Begin method returns the session data the matching Finish method
+// needs, which the caller keeps meanwhile. It is safe for concurrent use.
 type RelyingParty struct {
 	rpID     string
 	rpIDHash [sha256.Size]byte
@@ -107,30 +109,32 @@ type RelyingParty struct {
 	uv       protocol.UserVerificationRequirement
 	now      func() time.Time
 	rand     io.Reader
-	wa       *webauthn.WebAuthn
+	wa       *gowebauthn.WebAuthn
 }
 
+var _ passkey.RelyingParty = (*RelyingParty)(nil)
+
 // New validates cfg and returns its RelyingParty. An invalid Config is an
-// error wrapping ErrInvalidConfig that names the field.
+// error wrapping passkey.ErrInvalidConfig that names the field.
 func New(cfg Config) (*RelyingParty, error) {
 	rpID := strings.ToLower(cfg.RPID)
 	if err := checkDomain(rpID); err != nil {
-		return nil, fmt.Errorf("%w: RPID %q: %v", ErrInvalidConfig, cfg.RPID, err)
+		return nil, fmt.Errorf("%w: RPID %q: %v", passkey.ErrInvalidConfig, cfg.RPID, err)
 	}
 	if strings.TrimSpace(cfg.RPName) == "" {
-		return nil, fmt.Errorf("%w: RPName is required", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: RPName is required", passkey.ErrInvalidConfig)
 	}
 	if len(cfg.Origins) == 0 {
-		return nil, fmt.Errorf("%w: Origins is required", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: Origins is required", passkey.ErrInvalidConfig)
 	}
 	origins := make([]string, 0, len(cfg.Origins))
 	for _, raw := range cfg.Origins {
 		origin, host, err := normalizeOrigin(raw)
 		if err != nil {
-			return nil, fmt.Errorf("%w: origin %q: %v", ErrInvalidConfig, raw, err)
+			return nil, fmt.Errorf("%w: origin %q: %v", passkey.ErrInvalidConfig, raw, err)
 		}
 		if !isRegistrableSuffix(rpID, host) {
-			return nil, fmt.Errorf("%w: origin %q: RPID %q is not its host or a registrable suffix of it", ErrInvalidConfig, raw, rpID)
+			return nil, fmt.Errorf("%w: origin %q: RPID %q is not its host or a registrable suffix of it", passkey.ErrInvalidConfig, raw, rpID)
 		}
 		origins = append(origins, origin)
 	}
@@ -139,7 +143,7 @@ func New(cfg Config) (*RelyingParty, error) {
 	case timeout == 0:
 		timeout = DefaultTimeout
 	case timeout < MinTimeout || timeout > MaxTimeout:
-		return nil, fmt.Errorf("%w: Timeout %v is outside [%v, %v]", ErrInvalidConfig, timeout, MinTimeout, MaxTimeout)
+		return nil, fmt.Errorf("%w: Timeout %v is outside [%v, %v]", passkey.ErrInvalidConfig, timeout, MinTimeout, MaxTimeout)
 	}
 	var uv protocol.UserVerificationRequirement
 	switch cfg.UserVerification {
@@ -150,7 +154,7 @@ func New(cfg Config) (*RelyingParty, error) {
 	case UserVerificationDiscouraged:
 		uv = protocol.VerificationDiscouraged
 	default:
-		return nil, fmt.Errorf("%w: UserVerification %q is not preferred, required or discouraged", ErrInvalidConfig, cfg.UserVerification)
+		return nil, fmt.Errorf("%w: UserVerification %q is not preferred, required or discouraged", passkey.ErrInvalidConfig, cfg.UserVerification)
 	}
 	rp := &RelyingParty{
 		rpID:     rpID,
@@ -167,7 +171,7 @@ func New(cfg Config) (*RelyingParty, error) {
 	if rp.rand == nil {
 		rp.rand = rand.Reader
 	}
-	wa, err := webauthn.New(&webauthn.Config{
+	wa, err := gowebauthn.New(&gowebauthn.Config{
 		RPID:          rpID,
 		RPDisplayName: cfg.RPName,
 		RPOrigins:     origins,
@@ -191,13 +195,13 @@ func New(cfg Config) (*RelyingParty, error) {
 		ExtensionsUnsolicitedOutputPolicy: protocol.UnsolicitedOutputPolicyIgnore,
 		// Sent to the browser only; expiry is enforced with rp.now on our
 		// own envelope, so the library's wall-clock check stays off.
-		Timeouts: webauthn.TimeoutsConfig{
-			Login:        webauthn.TimeoutConfig{Timeout: timeout, TimeoutUVD: timeout},
-			Registration: webauthn.TimeoutConfig{Timeout: timeout, TimeoutUVD: timeout},
+		Timeouts: gowebauthn.TimeoutsConfig{
+			Login:        gowebauthn.TimeoutConfig{Timeout: timeout, TimeoutUVD: timeout},
+			Registration: gowebauthn.TimeoutConfig{Timeout: timeout, TimeoutUVD: timeout},
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: %v", passkey.ErrInvalidConfig, err)
 	}
 	rp.wa = wa
 	return rp, nil

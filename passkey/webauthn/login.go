@@ -1,4 +1,4 @@
-package passkey
+package webauthn
 
 import (
 	"bytes"
@@ -7,23 +7,25 @@ import (
 	"fmt"
 
 	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/webauthn"
+	gowebauthn "github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/passkey"
 )
 
 // BeginLogin starts a passwordless sign-in (WebAuthn Level 3 section 7.2):
 // the options name no credential, so the browser offers the user the
 // discoverable credentials it has for Config.RPID, whoever they belong to.
 // FinishLogin learns the user from the credential's user handle.
-func (rp *RelyingParty) BeginLogin() (Ceremony, error) {
+func (rp *RelyingParty) BeginLogin() (passkey.Ceremony, error) {
 	challenge, err := rp.challenge()
 	if err != nil {
-		return Ceremony{}, err
+		return passkey.Ceremony{}, err
 	}
 	started := rp.now()
-	assertion, data, err := rp.wa.BeginDiscoverableLogin(webauthn.WithChallenge(challenge))
+	assertion, data, err := rp.wa.BeginDiscoverableLogin(gowebauthn.WithChallenge(challenge))
 	if err != nil {
-		return Ceremony{}, fmt.Errorf("passkey: begin login: %w", err)
+		return passkey.Ceremony{}, fmt.Errorf("webauthn: begin login: %w", err)
 	}
 	return rp.begin(kindLogin, assertion.Response, data, started)
 }
@@ -32,21 +34,21 @@ func (rp *RelyingParty) BeginLogin() (Ceremony, error) {
 // credentials (allowCredentials): the second factor after a password. It
 // returns ErrInvalidUser for a user without an id, and ErrNoCredentials
 // when u has no credential.
-func (rp *RelyingParty) BeginLoginFor(u User) (Ceremony, error) {
+func (rp *RelyingParty) BeginLoginFor(u passkey.User) (passkey.Ceremony, error) {
 	if u.ID == uuid.Nil {
-		return Ceremony{}, ErrInvalidUser
+		return passkey.Ceremony{}, passkey.ErrInvalidUser
 	}
 	if len(u.Credentials) == 0 {
-		return Ceremony{}, ErrNoCredentials
+		return passkey.Ceremony{}, passkey.ErrNoCredentials
 	}
 	challenge, err := rp.challenge()
 	if err != nil {
-		return Ceremony{}, err
+		return passkey.Ceremony{}, err
 	}
 	started := rp.now()
-	assertion, data, err := rp.wa.BeginLogin(newWAUser(u.ID, u.Name, u.DisplayName, u.Credentials), webauthn.WithChallenge(challenge))
+	assertion, data, err := rp.wa.BeginLogin(newWAUser(u.ID, u.Name, u.DisplayName, u.Credentials), gowebauthn.WithChallenge(challenge))
 	if err != nil {
-		return Ceremony{}, fmt.Errorf("passkey: begin login: %w", err)
+		return passkey.Ceremony{}, fmt.Errorf("webauthn: begin login: %w", err)
 	}
 	return rp.begin(kindUserLogin, assertion.Response, data, started)
 }
@@ -56,37 +58,37 @@ func (rp *RelyingParty) BeginLoginFor(u User) (Ceremony, error) {
 // credential. The user is the one the credential's user handle names; the
 // credential must be that user's, as lookup says.
 //
-// It returns ErrInvalidSession, ErrExpired, ErrMalformedResponse,
+// It returns (package passkey's) ErrInvalidSession, ErrExpired, ErrMalformedResponse,
 // ErrChallenge, ErrOrigin, ErrRelyingParty, ErrUserPresence,
 // ErrUserVerification, ErrNoUserHandle, ErrUnknownCredential, ErrWrongUser,
 // ErrSignature, a *CloneError (ErrPossibleClone) or ErrRefused; or lookup's
 // own error, wrapped, when the store fails. Nothing is written: the caller
 // stores the Assertion's counter and backup state.
-func (rp *RelyingParty) FinishLogin(ctx context.Context, sessionData, response []byte, lookup Lookup) (Assertion, error) {
+func (rp *RelyingParty) FinishLogin(ctx context.Context, sessionData, response []byte, lookup passkey.Lookup) (passkey.Assertion, error) {
 	s, err := rp.decodeSession(sessionData, kindLogin)
 	if err != nil {
-		return Assertion{}, err
+		return passkey.Assertion{}, err
 	}
 	p, err := rp.parseAndCheckAssertion(response, s)
 	if err != nil {
-		return Assertion{}, err
+		return passkey.Assertion{}, err
 	}
 	handle := p.Response.UserHandle
 	if len(handle) == 0 {
-		return Assertion{}, ErrNoUserHandle
+		return passkey.Assertion{}, passkey.ErrNoUserHandle
 	}
 	userID, err := uuid.FromBytes(handle)
 	if err != nil {
 		// Not a handle this package gave out.
-		return Assertion{}, ErrUnknownCredential
+		return passkey.Assertion{}, passkey.ErrUnknownCredential
 	}
 	user, cred, err := rp.owner(ctx, lookup, p.RawID, userID)
 	if err != nil {
-		return Assertion{}, err
+		return passkey.Assertion{}, err
 	}
-	_, verified, err := rp.wa.ValidatePasskeyLogin(func(_, _ []byte) (webauthn.User, error) { return user, nil }, s.Data, p)
+	_, verified, err := rp.wa.ValidatePasskeyLogin(func(_, _ []byte) (gowebauthn.User, error) { return user, nil }, s.Data, p)
 	if err != nil {
-		return Assertion{}, libraryRefusal(err)
+		return passkey.Assertion{}, libraryRefusal(err)
 	}
 	return assertionOf(userID, cred, verified, p)
 }
@@ -100,20 +102,20 @@ func (rp *RelyingParty) FinishLogin(ctx context.Context, sessionData, response [
 // It returns the errors of FinishLogin, with ErrWrongUser also when the
 // session was begun for another user, and ErrUnknownCredential when the
 // credential was not among those the ceremony allowed.
-func (rp *RelyingParty) FinishLoginFor(ctx context.Context, userID uuid.UUID, sessionData, response []byte, lookup Lookup) (Assertion, error) {
+func (rp *RelyingParty) FinishLoginFor(ctx context.Context, userID uuid.UUID, sessionData, response []byte, lookup passkey.Lookup) (passkey.Assertion, error) {
 	s, err := rp.decodeSession(sessionData, kindUserLogin)
 	if err != nil {
-		return Assertion{}, err
+		return passkey.Assertion{}, err
 	}
 	if !bytes.Equal(s.Data.UserID, userID[:]) {
-		return Assertion{}, ErrWrongUser
+		return passkey.Assertion{}, passkey.ErrWrongUser
 	}
 	p, err := rp.parseAndCheckAssertion(response, s)
 	if err != nil {
-		return Assertion{}, err
+		return passkey.Assertion{}, err
 	}
 	if h := p.Response.UserHandle; len(h) != 0 && !bytes.Equal(h, userID[:]) {
-		return Assertion{}, ErrWrongUser
+		return passkey.Assertion{}, passkey.ErrWrongUser
 	}
 	allowed := false
 	for _, id := range s.Data.AllowedCredentialIDs {
@@ -121,14 +123,14 @@ func (rp *RelyingParty) FinishLoginFor(ctx context.Context, userID uuid.UUID, se
 	}
 	user, cred, err := rp.owner(ctx, lookup, p.RawID, userID)
 	if err != nil {
-		return Assertion{}, err
+		return passkey.Assertion{}, err
 	}
 	if !allowed {
-		return Assertion{}, ErrUnknownCredential
+		return passkey.Assertion{}, passkey.ErrUnknownCredential
 	}
 	verified, err := rp.wa.ValidateLogin(user, s.Data, p)
 	if err != nil {
-		return Assertion{}, libraryRefusal(err)
+		return passkey.Assertion{}, libraryRefusal(err)
 	}
 	return assertionOf(userID, cred, verified, p)
 }
@@ -151,19 +153,19 @@ func (rp *RelyingParty) parseAndCheckAssertion(response []byte, s session) (*pro
 
 // owner calls lookup and checks its answer: the credential is userID's
 // (section 7.2: the user handle, or the session's user, owns it).
-func (rp *RelyingParty) owner(ctx context.Context, lookup Lookup, credentialID []byte, userID uuid.UUID) (*waUser, Credential, error) {
+func (rp *RelyingParty) owner(ctx context.Context, lookup passkey.Lookup, credentialID []byte, userID uuid.UUID) (*waUser, passkey.Credential, error) {
 	owner, creds, err := lookup(ctx, bytes.Clone(credentialID), userID)
 	switch {
-	case errors.Is(err, ErrUnknownCredential):
-		return nil, Credential{}, ErrUnknownCredential
+	case errors.Is(err, passkey.ErrUnknownCredential):
+		return nil, passkey.Credential{}, passkey.ErrUnknownCredential
 	case err != nil:
-		return nil, Credential{}, fmt.Errorf("passkey: looking up the credential: %w", err)
+		return nil, passkey.Credential{}, fmt.Errorf("webauthn: looking up the credential: %w", err)
 	case owner != userID:
-		return nil, Credential{}, ErrWrongUser
+		return nil, passkey.Credential{}, passkey.ErrWrongUser
 	}
 	cred, ok := findCredential(creds, credentialID)
 	if !ok {
-		return nil, Credential{}, ErrUnknownCredential
+		return nil, passkey.Credential{}, passkey.ErrUnknownCredential
 	}
 	return newWAUser(userID, "", "", creds), cred, nil
 }
@@ -171,13 +173,13 @@ func (rp *RelyingParty) owner(ctx context.Context, lookup Lookup, credentialID [
 // assertionOf applies the signature counter rule to a verified assertion
 // (section 7.2 step 21): a counter that does not increase, unless both
 // are zero, is a possible clone, and refused.
-func assertionOf(userID uuid.UUID, stored Credential, verified *webauthn.Credential, p *protocol.ParsedCredentialAssertionData) (Assertion, error) {
+func assertionOf(userID uuid.UUID, stored passkey.Credential, verified *gowebauthn.Credential, p *protocol.ParsedCredentialAssertionData) (passkey.Assertion, error) {
 	received := p.Response.AuthenticatorData.Counter
 	if verified.Authenticator.CloneWarning || (received <= stored.SignCount && (received != 0 || stored.SignCount != 0)) {
-		return Assertion{}, &CloneError{UserID: userID, CredentialID: bytes.Clone(stored.ID), Stored: stored.SignCount, Received: received}
+		return passkey.Assertion{}, &passkey.CloneError{UserID: userID, CredentialID: bytes.Clone(stored.ID), Stored: stored.SignCount, Received: received}
 	}
 	flags := p.Response.AuthenticatorData.Flags
-	return Assertion{
+	return passkey.Assertion{
 		UserID:       userID,
 		CredentialID: bytes.Clone(stored.ID),
 		SignCount:    received,

@@ -1,4 +1,4 @@
-package passkey_test
+package webauthn_test
 
 import (
 	"context"
@@ -8,12 +8,13 @@ import (
 
 	"github.com/usersauth/usersauth/passkey"
 	"github.com/usersauth/usersauth/passkey/passkeytest"
+	"github.com/usersauth/usersauth/passkey/webauthn"
 )
 
 // Example registers a passkey and signs in with it, passwordless. The
 // software authenticator of passkeytest stands in for the browser.
 func Example() {
-	rp, err := passkey.New(passkey.Config{
+	rp, err := webauthn.New(webauthn.Config{
 		RPID:    "localhost",
 		RPName:  "Camelot",
 		Origins: []string{"http://localhost:8000"},

@@ -1,4 +1,4 @@
-package passkey
+package webauthn
 
 import (
 	"bytes"
@@ -6,8 +6,10 @@ import (
 	"io"
 
 	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/webauthn"
+	gowebauthn "github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/passkey"
 )
 
 // BeginRegistration starts the registration of a new passkey for u
@@ -16,28 +18,28 @@ import (
 // with no attestation, exclude u's existing credentials, and carry a fresh
 // challenge valid for Config.Timeout. It returns ErrInvalidUser for a user
 // without an id or a name.
-func (rp *RelyingParty) BeginRegistration(u User) (Ceremony, error) {
+func (rp *RelyingParty) BeginRegistration(u passkey.User) (passkey.Ceremony, error) {
 	if u.ID == uuid.Nil || u.Name == "" {
-		return Ceremony{}, ErrInvalidUser
+		return passkey.Ceremony{}, passkey.ErrInvalidUser
 	}
 	challenge, err := rp.challenge()
 	if err != nil {
-		return Ceremony{}, err
+		return passkey.Ceremony{}, err
 	}
 	started := rp.now()
 	creation, data, err := rp.wa.BeginRegistration(
 		newWAUser(u.ID, u.Name, u.DisplayName, nil),
-		webauthn.WithExclusions(descriptors(u.Credentials)),
+		gowebauthn.WithExclusions(descriptors(u.Credentials)),
 		// Ed25519, P-256 and RSA: the algorithms WebAuthn Level 3 section
 		// 5.4 asks relying parties to accept, most preferred first.
-		webauthn.WithCredentialParameters(webauthn.CredentialParametersRecommendedL3()),
+		gowebauthn.WithCredentialParameters(gowebauthn.CredentialParametersRecommendedL3()),
 		func(o *protocol.PublicKeyCredentialCreationOptions) error {
 			o.Challenge = challenge
 			return nil
 		},
 	)
 	if err != nil {
-		return Ceremony{}, fmt.Errorf("passkey: begin registration: %w", err)
+		return passkey.Ceremony{}, fmt.Errorf("webauthn: begin registration: %w", err)
 	}
 	return rp.begin(kindRegistration, creation.Response, data, started)
 }
@@ -53,33 +55,33 @@ func (rp *RelyingParty) BeginRegistration(u User) (Ceremony, error) {
 // begun for another user), ErrMalformedResponse, ErrChallenge, ErrOrigin,
 // ErrRelyingParty, ErrUserPresence, ErrUserVerification, ErrAttestation
 // or ErrRefused.
-func (rp *RelyingParty) FinishRegistration(userID uuid.UUID, sessionData, response []byte) (Credential, error) {
+func (rp *RelyingParty) FinishRegistration(userID uuid.UUID, sessionData, response []byte) (passkey.Credential, error) {
 	s, err := rp.decodeSession(sessionData, kindRegistration)
 	if err != nil {
-		return Credential{}, err
+		return passkey.Credential{}, err
 	}
 	if !bytes.Equal(s.Data.UserID, userID[:]) {
-		return Credential{}, ErrWrongUser
+		return passkey.Credential{}, passkey.ErrWrongUser
 	}
 	p, err := parseRegistration(response)
 	if err != nil {
-		return Credential{}, err
+		return passkey.Credential{}, err
 	}
 	if err := rp.checkClientData(&p.Response.CollectedClientData, protocol.CreateCeremony, s.Data.Challenge); err != nil {
-		return Credential{}, err
+		return passkey.Credential{}, err
 	}
 	if err := rp.checkAuthData(&p.Response.AttestationObject.AuthData); err != nil {
-		return Credential{}, err
+		return passkey.Credential{}, err
 	}
 	c, err := rp.wa.CreateCredential(&waUser{handle: s.Data.UserID}, s.Data, p)
 	if err != nil {
-		return Credential{}, libraryRefusal(err)
+		return passkey.Credential{}, libraryRefusal(err)
 	}
 	aaguid, err := uuid.FromBytes(c.Authenticator.AAGUID)
 	if err != nil {
-		return Credential{}, ErrMalformedResponse
+		return passkey.Credential{}, passkey.ErrMalformedResponse
 	}
-	return Credential{
+	return passkey.Credential{
 		ID:                bytes.Clone(c.ID),
 		PublicKey:         bytes.Clone(c.PublicKey),
 		SignCount:         c.Authenticator.SignCount,
@@ -96,7 +98,7 @@ func (rp *RelyingParty) FinishRegistration(userID uuid.UUID, sessionData, respon
 func (rp *RelyingParty) challenge() (protocol.URLEncodedBase64, error) {
 	b := make([]byte, challengeSize)
 	if _, err := io.ReadFull(rp.rand, b); err != nil {
-		return nil, fmt.Errorf("passkey: reading a challenge: %w", err)
+		return nil, fmt.Errorf("webauthn: reading a challenge: %w", err)
 	}
 	return b, nil
 }

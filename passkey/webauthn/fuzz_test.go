@@ -1,4 +1,4 @@
-package passkey_test
+package webauthn_test
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/usersauth/usersauth/passkey"
 	"github.com/usersauth/usersauth/passkey/passkeytest"
+	"github.com/usersauth/usersauth/passkey/webauthn"
 )
 
 // refusals are the errors a Finish method may return for bad input.
@@ -32,7 +33,7 @@ var fuzzUser = uuid.MustParse("0d1e2f3a-4b5c-4e8a-9b6c-5e0c2a1b7d3f")
 // FuzzFinishRegistration feeds arbitrary answers to FinishRegistration for
 // one ceremony: every answer but a valid one is a refusal, none a panic.
 func FuzzFinishRegistration(f *testing.F) {
-	rp, _ := newRP(f, func(c *passkey.Config) { c.Rand = &counterReader{} })
+	rp, _ := newRP(f, func(c *webauthn.Config) { c.Rand = &counterReader{} })
 	c, err := rp.BeginRegistration(passkey.User{ID: fuzzUser, Name: "king.arthur@camelot.bt"})
 	if err != nil {
 		f.Fatal(err)
@@ -68,7 +69,7 @@ func FuzzFinishRegistration(f *testing.F) {
 
 // FuzzFinishLogin feeds arbitrary answers to FinishLogin for one ceremony.
 func FuzzFinishLogin(f *testing.F) {
-	fx := newFixture(f, func(c *passkey.Config) { c.Rand = &counterReader{} })
+	fx := newFixture(f, func(c *webauthn.Config) { c.Rand = &counterReader{} })
 	c, err := fx.rp.BeginLogin()
 	if err != nil {
 		f.Fatal(err)
@@ -103,7 +104,7 @@ func FuzzFinishLogin(f *testing.F) {
 // FuzzSession feeds arbitrary session data, with a valid answer to the
 // real session, to the three Finish methods.
 func FuzzSession(f *testing.F) {
-	fx := newFixture(f, func(c *passkey.Config) { c.Rand = &counterReader{} })
+	fx := newFixture(f, func(c *webauthn.Config) { c.Rand = &counterReader{} })
 	login, _ := fx.rp.BeginLogin()
 	forUser, _ := fx.rp.BeginLoginFor(passkey.User{ID: fx.arthur.ID, Credentials: fx.keys.of(fx.arthur.ID)})
 	reg, _ := fx.rp.BeginRegistration(passkey.User{ID: fuzzUser, Name: "gawain@camelot.bt"})

@@ -1,4 +1,4 @@
-package passkey_test
+package webauthn_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/usersauth/usersauth/passkey"
 	"github.com/usersauth/usersauth/passkey/passkeytest"
+	"github.com/usersauth/usersauth/passkey/webauthn"
 )
 
 func TestRegisterThenSignIn(t *testing.T) {
@@ -151,7 +152,7 @@ func TestFinishLoginRefusals(t *testing.T) {
 	storeDown := errors.New("store down")
 	for _, tc := range []struct {
 		name string
-		cfg  func(*passkey.Config)
+		cfg  func(*webauthn.Config)
 		// run returns FinishLogin's error; f has arthur and merlin, each
 		// with a passkey on f.auth.
 		run  func(t *testing.T, f *fixture) error
@@ -167,7 +168,7 @@ func TestFinishLoginRefusals(t *testing.T) {
 		{name: "WrongType", want: passkey.ErrMalformedResponse, run: loginWith(func(c *passkeytest.Ceremony) { c.Type = "webauthn.create" })},
 		{name: "NoUserPresence", want: passkey.ErrUserPresence, run: loginWith(func(c *passkeytest.Ceremony) { c.NoUserPresence = true })},
 		{name: "NoUserVerificationRequired", want: passkey.ErrUserVerification, run: loginWith(func(c *passkeytest.Ceremony) { c.NoUserVerification = true }),
-			cfg: func(c *passkey.Config) { c.UserVerification = passkey.UserVerificationRequired }},
+			cfg: func(c *webauthn.Config) { c.UserVerification = webauthn.UserVerificationRequired }},
 		{name: "TamperedSignature", want: passkey.ErrSignature, run: loginWith(func(c *passkeytest.Ceremony) { c.CorruptSignature = true })},
 		{name: "CounterGoesBack", want: passkey.ErrPossibleClone, run: func(t *testing.T, f *fixture) error {
 			if _, err := f.login(t, with(func(c *passkeytest.Ceremony) { c.Credential, c.SignCount = f.arthurC.ID, u32(10) })); err != nil {
@@ -204,7 +205,7 @@ func TestFinishLoginRefusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.clock.Advance(passkey.DefaultTimeout + 1)
+			f.clock.Advance(webauthn.DefaultTimeout + 1)
 			_, err = f.rp.FinishLogin(t.Context(), c.Session, answer, f.keys.Lookup)
 			return err
 		}},
@@ -374,7 +375,7 @@ func TestFinishLoginForRefusals(t *testing.T) {
 		{name: "Expired", want: passkey.ErrExpired, run: func(t *testing.T, f *fixture) error {
 			c, _ := f.rp.BeginLoginFor(passkey.User{ID: f.arthur.ID, Credentials: f.keys.of(f.arthur.ID)})
 			answer, _ := f.auth.Get(c.Options, honest)
-			f.clock.Advance(passkey.DefaultTimeout)
+			f.clock.Advance(webauthn.DefaultTimeout)
 			_, err := f.rp.FinishLoginFor(t.Context(), f.arthur.ID, c.Session, answer, f.keys.Lookup)
 			return err
 		}},

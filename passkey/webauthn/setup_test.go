@@ -1,4 +1,4 @@
-package passkey_test
+package webauthn_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/usersauth/usersauth/passkey"
 	"github.com/usersauth/usersauth/passkey/passkeytest"
+	"github.com/usersauth/usersauth/passkey/webauthn"
 )
 
 const (
@@ -44,14 +45,14 @@ func (c *clock) Advance(d time.Duration) {
 
 // newRP returns a relying party for testRPID and testOrigin on a clock of
 // its own, after change, if any, adjusted the config.
-func newRP(t testing.TB, change func(*passkey.Config)) (*passkey.RelyingParty, *clock) {
+func newRP(t testing.TB, change func(*webauthn.Config)) (*webauthn.RelyingParty, *clock) {
 	t.Helper()
 	clk := &clock{t: start}
-	cfg := passkey.Config{RPID: testRPID, RPName: "Camelot", Origins: []string{testOrigin}, Now: clk.Now}
+	cfg := webauthn.Config{RPID: testRPID, RPName: "Camelot", Origins: []string{testOrigin}, Now: clk.Now}
 	if change != nil {
 		change(&cfg)
 	}
-	rp, err := passkey.New(cfg)
+	rp, err := webauthn.New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -116,7 +117,7 @@ func (k *keyring) Lookup(_ context.Context, credentialID []byte, _ uuid.UUID) (u
 // fixture is a relying party with users who each registered a passkey on
 // one software authenticator.
 type fixture struct {
-	rp      *passkey.RelyingParty
+	rp      *webauthn.RelyingParty
 	clock   *clock
 	auth    *passkeytest.Authenticator
 	keys    *keyring
@@ -126,7 +127,7 @@ type fixture struct {
 	merlinC passkey.Credential
 }
 
-func newFixture(t testing.TB, change func(*passkey.Config)) *fixture {
+func newFixture(t testing.TB, change func(*webauthn.Config)) *fixture {
 	t.Helper()
 	rp, clk := newRP(t, change)
 	f := &fixture{rp: rp, clock: clk, auth: passkeytest.New(), keys: newKeyring()}

@@ -1,4 +1,4 @@
-package passkey
+package webauthn
 
 import (
 	"bytes"
@@ -9,36 +9,10 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-webauthn/webauthn/webauthn"
+	gowebauthn "github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/usersauth/usersauth/passkey"
 )
-
-// Ceremony is what a Begin method returns: the options for the browser and
-// the session data the matching Finish method needs.
-type Ceremony struct {
-	// Options is the JSON to give navigator.credentials.create (after
-	// BeginRegistration) or .get (after a Begin...Login), in the shape they
-	// take it: {"publicKey": {...}}, with the binary members (challenge,
-	// user.id, credential ids) in base64url, as
-	// PublicKeyCredential.parseCreationOptionsFromJSON and
-	// parseRequestOptionsFromJSON read them (WebAuthn Level 3 sections
-	// 5.1.8 and 5.1.9).
-	Options json.RawMessage
-
-	// PublicKey is the "publicKey" member of Options, for an answer that
-	// carries other members beside it.
-	PublicKey json.RawMessage
-
-	// Session is the ceremony's state: its challenge, its user, the
-	// credentials it allows. The caller keeps it on the server, in a
-	// single-use challenge store, until Expires, and gives it to the
-	// Finish method once; it is not signed or encrypted, so it must never
-	// travel through the browser.
-	Session []byte
-
-	// Expires is when the challenge stops being accepted: Begin's time
-	// plus Config.Timeout.
-	Expires time.Time
-}
 
 // ceremonyKind tells the three ceremonies' sessions apart, so that one is
 // never finished as another.
@@ -67,28 +41,28 @@ const maxSessionSize = 256 << 10
 // here, computed with Config.Now, rather than in the library's field,
 // which the library checks against the wall clock.
 type session struct {
-	Version int                  `json:"v"`
-	Kind    ceremonyKind         `json:"kind"`
-	Expires int64                `json:"exp"` // Unix milliseconds
-	Data    webauthn.SessionData `json:"data"`
+	Version int                    `json:"v"`
+	Kind    ceremonyKind           `json:"kind"`
+	Expires int64                  `json:"exp"` // Unix milliseconds
+	Data    gowebauthn.SessionData `json:"data"`
 }
 
 // begin wraps the library's options and session into a Ceremony.
-func (rp *RelyingParty) begin(kind ceremonyKind, options any, data *webauthn.SessionData, started time.Time) (Ceremony, error) {
+func (rp *RelyingParty) begin(kind ceremonyKind, options any, data *gowebauthn.SessionData, started time.Time) (passkey.Ceremony, error) {
 	publicKey, err := json.Marshal(options)
 	if err != nil {
-		return Ceremony{}, fmt.Errorf("passkey: encoding options: %w", err)
+		return passkey.Ceremony{}, fmt.Errorf("webauthn: encoding options: %w", err)
 	}
 	expires := started.Add(rp.timeout)
 	data.Expires = time.Time{}
 	s, err := json.Marshal(session{Version: sessionVersion, Kind: kind, Expires: expires.UnixMilli(), Data: *data})
 	if err != nil {
-		return Ceremony{}, fmt.Errorf("passkey: encoding session: %w", err)
+		return passkey.Ceremony{}, fmt.Errorf("webauthn: encoding session: %w", err)
 	}
 	const prefix = `{"publicKey":`
 	opts := make([]byte, 0, len(prefix)+len(publicKey)+1)
 	opts = append(append(append(opts, prefix...), publicKey...), '}')
-	return Ceremony{
+	return passkey.Ceremony{
 		Options:   opts,
 		PublicKey: opts[len(prefix) : len(opts)-1 : len(opts)-1],
 		Session:   s,
@@ -105,10 +79,10 @@ func (rp *RelyingParty) decodeSession(b []byte, want ceremonyKind) (session, err
 		return session{}, err
 	}
 	if s.Kind != want {
-		return session{}, ErrInvalidSession
+		return session{}, passkey.ErrInvalidSession
 	}
 	if !rp.now().Before(time.UnixMilli(s.Expires)) {
-		return session{}, ErrExpired
+		return session{}, passkey.ErrExpired
 	}
 	return s, nil
 }
@@ -117,27 +91,27 @@ func (rp *RelyingParty) decodeSession(b []byte, want ceremonyKind) (session, err
 // value, a challenge of the length Begin makes.
 func parseSession(b []byte) (session, error) {
 	if len(b) == 0 || len(b) > maxSessionSize {
-		return session{}, ErrInvalidSession
+		return session{}, passkey.ErrInvalidSession
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var s session
 	if err := dec.Decode(&s); err != nil {
-		return session{}, ErrInvalidSession
+		return session{}, passkey.ErrInvalidSession
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return session{}, ErrInvalidSession
+		return session{}, passkey.ErrInvalidSession
 	}
 	if s.Version != sessionVersion {
-		return session{}, ErrInvalidSession
+		return session{}, passkey.ErrInvalidSession
 	}
 	switch s.Kind {
 	case kindRegistration, kindLogin, kindUserLogin:
 	default:
-		return session{}, ErrInvalidSession
+		return session{}, passkey.ErrInvalidSession
 	}
 	if challenge, err := base64.RawURLEncoding.DecodeString(s.Data.Challenge); err != nil || len(challenge) != challengeSize {
-		return session{}, ErrInvalidSession
+		return session{}, passkey.ErrInvalidSession
 	}
 	return s, nil
 }
