@@ -9,13 +9,13 @@ import (
 	"strings"
 )
 
-// page is the example's browser page (page.html): register, sign in with
+// pageHTML is the example's browser page (page.html): register, sign in with
 // the cookie backend (and the second step, for a user with an
 // authenticator app), the profile, a change of e-mail, sign out. Plain
 // HTML and JavaScript, to copy.
 //
 //go:embed page.html
-var page []byte
+var pageHTML []byte
 
 // pageHandler serves the page with headers that keep it from being framed
 // or sniffed and a Content-Security-Policy that runs only its own inline
@@ -25,11 +25,11 @@ var page []byte
 // check refuses cookie-authenticated state changes from other origins; a
 // page on this origin needs no CSRF token.
 func pageHandler() (http.Handler, error) {
-	script, err := inlineHash(page, "script")
+	script, err := inlineHash(pageHTML, "script")
 	if err != nil {
 		return nil, err
 	}
-	style, err := inlineHash(page, "style")
+	style, err := inlineHash(pageHTML, "style")
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func pageHandler() (http.Handler, error) {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-cache")
-		w.Write(page)
+		w.Write(pageHTML)
 	}), nil
 }
 
