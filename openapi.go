@@ -23,7 +23,8 @@ import (
 // security scheme per kind of backend (the OAuth2 password flow with the
 // backend's tokenUrl for bearer transports, an API key in a cookie for
 // cookie transports), the OAuth providers' routes and the routes of the
-// options turned on (refresh tokens, two-factor login, throttling's 429s).
+// options turned on (refresh tokens, two-factor login, passkeys,
+// throttling's 429s).
 //
 // Routes FastAPI Users has keep its operation ids and schema names
 // (auth_jwt_login_auth_jwt_login_post, UserRead,
