@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -54,6 +55,13 @@ type UserLister[U Model] interface {
 	ListUsers(ctx context.Context, q ListQuery) ([]U, error)
 }
 
+// keyLike reports whether s may be (a piece of) an e-mail key: UTF-8, at
+// most MaxListKey bytes, without NUL, which no address holds (and
+// PostgreSQL's text cannot).
+func keyLike(s string) bool {
+	return len(s) <= MaxListKey && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 // UserPage is one page of ListUsers.
 type UserPage[U Model] struct {
 	// Users are the page's users, in increasing e-mail key order.
@@ -78,9 +86,9 @@ func (m *Manager[U]) ListUsers(ctx context.Context, q ListQuery) (UserPage[U], e
 	switch {
 	case q.Limit < 0 || q.Limit > MaxListLimit:
 		return UserPage[U]{}, fmt.Errorf("%w: limit %d is not between 1 and %d", ErrBadListQuery, q.Limit, MaxListLimit)
-	case len(q.After) > MaxListKey || !utf8.ValidString(q.After):
+	case !keyLike(q.After):
 		return UserPage[U]{}, fmt.Errorf("%w: after is not an e-mail key", ErrBadListQuery)
-	case len(q.Prefix) > MaxListKey || !utf8.ValidString(q.Prefix):
+	case !keyLike(q.Prefix):
 		return UserPage[U]{}, fmt.Errorf("%w: prefix is not a piece of an address", ErrBadListQuery)
 	}
 	limit := q.Limit

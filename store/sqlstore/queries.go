@@ -18,6 +18,9 @@ type queries struct {
 	count          string
 	list           string
 	listAfter      string
+	listPage       string // keyset pages of ListUsers: after $1, $2 rows
+	listPrefix     string // ... with keys in [$3, $4)
+	listFrom       string // ... with keys from $3 on
 
 	// lockByID takes the write lock on the user's row before the read of an
 	// Update; empty where the read itself locks (PostgreSQL's FOR UPDATE).
@@ -38,6 +41,9 @@ func newQueries(d Dialect) queries {
 		count:          `SELECT COUNT(*) FROM "user"`,
 		list:           `SELECT ` + userColumns + ` FROM "user" ORDER BY email_key LIMIT $1 OFFSET $2`,
 		listAfter:      `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $3 ORDER BY email_key LIMIT $1 OFFSET $2`,
+		listPage:       `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $1 ORDER BY email_key LIMIT $2`,
+		listPrefix:     `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $1 AND email_key >= $3 AND email_key < $4 ORDER BY email_key LIMIT $2`,
+		listFrom:       `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $1 AND email_key >= $3 ORDER BY email_key LIMIT $2`,
 		update:         updateQuery(true),
 		updateBase:     updateQuery(false),
 	}
@@ -57,7 +63,7 @@ func newQueries(d Dialect) queries {
 
 // getToken reads an access token by digest; the database strategy runs it
 // on every request.
-const getToken = `SELECT token, user_id, created_at FROM accesstoken WHERE token = $1`
+const getToken = `SELECT ` + accessColumns + ` FROM accesstoken WHERE token = $1`
 
 // statements are the store's hot-path queries, prepared once per DB.
 type statements struct {

@@ -99,7 +99,7 @@ func testListAfter(t *testing.T, s user.Store[*user.User], l user.UserLister[*us
 		{"", []string{"a@camelot.bt", "b@camelot.bt", "c@camelot.bt"}},
 		{"a@camelot.bt", []string{"b@camelot.bt", "c@camelot.bt"}}, // exclusive
 		{"a", []string{"a@camelot.bt", "b@camelot.bt", "c@camelot.bt"}},
-		{"b@camelot.bt\x00", []string{"c@camelot.bt"}},
+		{"b@camelot.bt!", []string{"c@camelot.bt"}},
 		{"c@camelot.bt", nil},
 		{"\U0010FFFF", nil},
 	} {
