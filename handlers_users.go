@@ -46,7 +46,7 @@ func (a *UsersAuth[U]) patchMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.manager.UpdateSelf(hookContext(r), s.user, upd)
+	u, err := a.manager.UpdateSelf(userContext(r, s), s.user, upd)
 	if err != nil {
 		return err
 	}

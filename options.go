@@ -3,6 +3,7 @@ package usersauth
 import (
 	"io"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/usersauth/usersauth/backend"
@@ -52,6 +53,15 @@ type Options[U user.Model] struct {
 	// from the same origin and requests without browser headers (curl, other
 	// servers) always pass.
 	TrustedOrigins []string
+
+	// TrustedProxies are the addresses of the host's reverse proxies and
+	// load balancers. A request from one of them is taken to come from the
+	// client its X-Forwarded-For header names, read right to left
+	// (throttle.Proxies.ClientAddr); any other request from its RemoteAddr.
+	// The client address is what a session records at sign-in (GET
+	// /users/me/sessions shows it). Empty trusts no proxy: behind one, every
+	// session would show the proxy's address.
+	TrustedProxies []netip.Prefix
 
 	// DisableCSRFProtection turns off the cross-origin check on
 	// cookie-authenticated state-changing requests. Only for hosts that

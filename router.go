@@ -56,6 +56,16 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 		{http.MethodPatch, prefix + "/{id}", a.handlePatchUser},
 		{http.MethodDelete, prefix + "/{id}", a.handleDeleteUser},
 	}
+	if a.listUsers {
+		// GET /users (ours), where the store can page through users; GET /
+		// of the router alone.
+		path := prefix
+		if path == "" {
+			path = "/{$}"
+		}
+		routes = append(routes, route{http.MethodGet, path, a.handleListUsers})
+	}
+	routes = append(routes, a.sessionsRoutes(prefix)...) // /me/sessions, /{id}/sessions (ours)
 	return append(routes, a.oauthUsersRoutes(prefix)...) // DELETE /me/oauth/{provider}, with OAuth
 }
 
@@ -144,7 +154,9 @@ func (a *UsersAuth[U]) AuthHandler(name string) http.Handler {
 }
 
 // UsersHandler returns the users router alone: GET and PATCH /me, GET, PATCH
-// and DELETE /{id}, to mount under a prefix of your choice.
+// and DELETE /{id}, the session routes (/me/sessions, /{id}/sessions), and
+// GET / (the listing, when the store lists users), to mount under a prefix
+// of your choice.
 func (a *UsersAuth[U]) UsersHandler() http.Handler {
 	return a.newRouter(a.usersRoutes(""))
 }

@@ -25,12 +25,15 @@
 package usersauth
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/throttle"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -46,6 +49,11 @@ type UsersAuth[U user.Model] struct {
 	userReq, superReq Requirement
 	background        *background
 	oauth             *oauthSetup // nil without OAuth
+	proxies           throttle.Proxies
+	// listUsers: the store pages through users (user.UserLister), so GET
+	// /users is served.
+	listUsers bool
+	rand      io.Reader
 }
 
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
@@ -56,11 +64,14 @@ type UsersAuth[U user.Model] struct {
 // type that does not embed user.Base, or an OAuth configuration that cannot
 // work (see OAuthProvider; a store without user.OAuthStore among others).
 //
-// New also wires the ending of sessions: when a password is changed or
-// reset, a user deactivated or deleted, or POST /auth/{name}/logout-all
-// called, every configured strategy that is a backend.Revoker and every
-// refresh store revokes the user's tokens (each once, however many backends
-// share it), and revocable JWTs die with the user's TokenEpoch.
+// New also wires the sessions: when a password is changed or reset, a user
+// deactivated or deleted, or POST /auth/{name}/logout-all called, every
+// configured strategy that is a backend.Revoker and every refresh store
+// revokes the user's tokens (each once, however many backends share it),
+// and JWTs die with the user's TokenEpoch; a user's own password change
+// spares the session it is made in. The sessions of the strategies that
+// are backend.SessionKeepers and of the refresh stores are what the
+// session routes list and end.
 func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if opts.Store == nil {
 		return nil, errors.New("usersauth: Options.Store is required")
@@ -106,7 +117,7 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	}
 	manager, err := user.NewManager(user.ManagerOptions[U]{
 		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
-		ResetTokens: resetTokens, VerifyTokens: verifyTokens, EndSessions: endSessions(backends),
+		ResetTokens: resetTokens, VerifyTokens: verifyTokens, Sessions: newSessionStore(backends),
 		RequireVerification: opts.RequireVerification,
 	})
 	if err != nil {
@@ -123,6 +134,14 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	}
 	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err
+	}
+	a.proxies = throttle.Proxies{Trusted: opts.TrustedProxies}
+	if err := a.proxies.Validate(); err != nil {
+		return nil, fmt.Errorf("usersauth: Options.TrustedProxies: %w", err)
+	}
+	_, a.listUsers = opts.Store.(user.UserLister[U])
+	if a.rand = opts.Rand; a.rand == nil {
+		a.rand = rand.Reader
 	}
 	if opts.RequireVerification {
 		a.userReq |= Verified

@@ -189,13 +189,18 @@ func accessSessionID(at auth.AccessToken) uuid.UUID {
 	return auth.TokenSessionID(at.Digest)
 }
 
-// AccessSession is the part of a session a token live at now is, expiring
-// with the earlier of lifetime past its creation and the expiry it was
-// stored with, for the server-side strategies' UserSessions.
+// AccessSession returns the part of a session a stored access token is,
+// for UserSessions: its session (auth.TokenSessionID of its digest when it
+// was stored without one), origin and times, expiring with the earlier of
+// lifetime past its creation and the expiry it was stored with. A lifetime
+// of 0 means the stored expiry alone, zero when none was stored: what a
+// reader without the strategy's configuration (an admin tool) knows.
 func AccessSession(at auth.AccessToken, lifetime time.Duration) user.Session {
-	expires := at.CreatedAt.Add(lifetime)
-	if !at.ExpiresAt.IsZero() && at.ExpiresAt.Before(expires) {
-		expires = at.ExpiresAt
+	expires := at.ExpiresAt
+	if lifetime > 0 {
+		if byLifetime := at.CreatedAt.Add(lifetime); expires.IsZero() || byLifetime.Before(expires) {
+			expires = byLifetime
+		}
 	}
 	last := at.LastUsedAt
 	if last.Before(at.CreatedAt) {
