@@ -1,7 +1,7 @@
 package sqlstore
 
-// ListQueries returns the SQL of ListUsers' three queries on db: a page, a
-// page with a prefix range, a page from a prefix on.
-func ListQueries(db *DB) (page, prefix, from string) {
-	return db.q.listPage, db.q.listPrefix, db.q.listFrom
+// ListQueries returns the SQL of ListUsers' queries on db: pages after a
+// key or from it on, without or with an upper bound.
+func ListQueries(db *DB) []string {
+	return []string{db.q.listAfter1, db.q.listFrom1, db.q.listAfterBelow3, db.q.listFromBelow3}
 }

@@ -15,18 +15,27 @@ var _ user.UserLister[*user.User] = (*UserStore[*user.User])(nil)
 // (user.UserLister). The prefix is a range of the unique index on
 // email_key, [Prefix, the next string of its length) compared byte for
 // byte, as both dialects compare the column, so no character of it is a
-// pattern and a page is one index range scan at any table size.
+// pattern. The query has one lower bound, the greater of After (excluded)
+// and Prefix (included), and at most one upper bound, so that the planner
+// of either dialect starts the scan of the index there: a page costs the
+// same at any table size.
 func (s *UserStore[U]) ListUsers(ctx context.Context, q user.ListQuery) ([]U, error) {
 	const op = "list users"
 	if q.Limit <= 0 {
 		return []U{}, nil
 	}
-	query, args := s.db.q.listPage, []any{q.After, q.Limit}
+	from := q.After >= q.Prefix // keys after After already start no lower than Prefix
+	query, args := s.db.q.listAfter1, []any{q.After, q.Limit}
+	if !from {
+		query, args[0] = s.db.q.listFrom1, q.Prefix
+	}
 	if q.Prefix != "" {
 		if end, ok := prefixEnd(q.Prefix); ok {
-			query, args = s.db.q.listPrefix, append(args, q.Prefix, end)
-		} else {
-			query, args = s.db.q.listFrom, append(args, q.Prefix)
+			args = append(args, end)
+			query = s.db.q.listAfterBelow3
+			if !from {
+				query = s.db.q.listFromBelow3
+			}
 		}
 	}
 	rows, err := s.db.sql.QueryContext(ctx, query, args...)
