@@ -26,6 +26,11 @@ const (
 	// Optional lets every request through: with the user in the context
 	// when one passes the other requirements, without one otherwise.
 	Optional
+
+	// enrolling exempts a route from Options.RequireTwoFactor: the routes a
+	// user needs to enrol a second factor (GET /users/me, logout and the
+	// enrolment routes).
+	enrolling Requirement = 1 << 7
 )
 
 // session is what authentication found: the user, the token, the backend
@@ -107,10 +112,29 @@ func (a *UsersAuth[U]) current(r *http.Request, req Requirement) (session[U], er
 	if err == nil {
 		err = a.check(r, s, req)
 	}
-	if err != nil && req&Optional != 0 && (errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden)) {
+	if err == nil && a.requireTwoFactor != nil && req&enrolling == 0 {
+		err = a.checkTwoFactor(r, s)
+	}
+	if err != nil && req&Optional != 0 && (errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) || errors.Is(err, errTwoFactorRequired)) {
 		return session[U]{}, nil
 	}
 	return s, err
+}
+
+// checkTwoFactor refuses a user Options.RequireTwoFactor names until they
+// have a second factor. Only such users cost the lookup.
+func (a *UsersAuth[U]) checkTwoFactor(r *http.Request, s session[U]) error {
+	if !a.requireTwoFactor(s.user) {
+		return nil
+	}
+	st, err := a.manager.TwoFactorStatus(r.Context(), s.user)
+	if err != nil {
+		return err
+	}
+	if !st.TOTP {
+		return errTwoFactorRequired
+	}
+	return nil
 }
 
 func (a *UsersAuth[U]) check(r *http.Request, s session[U], req Requirement) error {

@@ -2,8 +2,11 @@ package usersauth
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/usersauth/usersauth/internal/oauthflow"
 	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/oauth"
+	"github.com/usersauth/usersauth/throttle"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -51,7 +55,12 @@ const (
 	codeAccessTokenDecodeError    = "ACCESS_TOKEN_DECODE_ERROR"
 	codeAccessTokenAlreadyExpired = "ACCESS_TOKEN_ALREADY_EXPIRED"
 	codeOAuthLastSignInMethod     = "OAUTH_LAST_SIGN_IN_METHOD" // ours: DELETE /users/me/oauth/{provider}
+
+	codeUpdateUserBadCurrentPassword = "UPDATE_USER_BAD_CURRENT_PASSWORD" // ours: Options.RequireCurrentPassword
 )
+
+// errBadCurrentPassword: the current_password of a change was wrong.
+var errBadCurrentPassword = errors.New("usersauth: bad current password")
 
 // operation names the route an error comes from: one domain error maps to
 // different answers on different routes (an existing e-mail is
@@ -66,10 +75,12 @@ const (
 	opUpdate
 	opReset
 	opRefresh
+	opSecondStep // POST /auth/{backend}/login/2fa
+	opTwoFactor  // the enrolment routes under /users/me/2fa
 )
 
-// answer is what one sentinel error becomes: a 400 with a code, or a status
-// with its reason phrase when code is "".
+// answer is what one sentinel error becomes: a code with the status (400
+// when status is 0), or a status with its reason phrase when code is "".
 type answer struct {
 	err    error
 	status int
@@ -86,6 +97,8 @@ var byOperation = map[operation][]answer{
 		{err: user.ErrInvalidCredentials, status: http.StatusUnauthorized},
 		{err: user.ErrNotVerified, status: http.StatusForbidden},
 	},
+	opSecondStep: {{err: user.ErrBadCode, code: codeLogin2FABadCode}},
+	opTwoFactor:  {{err: user.ErrBadCode, code: codeTwoFactorBadCode}},
 }
 
 // answers map the sentinels of every route, in order: the first whose
@@ -111,6 +124,14 @@ var answers = []answer{
 	{err: user.ErrOAuthNoEmail, code: codeOAuthNotAvailableEmail},
 	{err: user.ErrOAuthUserAlreadyExists, code: codeOAuthUserAlreadyExists},
 	{err: user.ErrLastSignInMethod, code: codeOAuthLastSignInMethod},
+	{err: errBadCurrentPassword, code: codeUpdateUserBadCurrentPassword},
+	{err: user.ErrBadTicket, code: codeLogin2FABadTicket},
+	{err: user.ErrBadPassword, code: codeTwoFactorBadPass},
+	{err: user.ErrTOTPAlreadyEnabled, code: codeTOTPAlreadyEnabled},
+	{err: user.ErrTOTPNotPending, code: codeTOTPNotPending},
+	{err: user.ErrTOTPNotEnabled, code: codeTOTPNotEnabled},
+	{err: user.ErrTwoFactorNotEnabled, code: codeTwoFactorNotEnabled},
+	{err: errTwoFactorRequired, status: http.StatusForbidden, code: codeTwoFactorRequired},
 }
 
 // invalidPasswordCodes name a password-policy refusal per route; any other
@@ -121,7 +142,10 @@ var invalidPasswordCodes = map[operation]string{
 }
 
 func (an answer) problem() *wire.Problem {
-	if an.code != "" {
+	switch {
+	case an.code != "" && an.status != 0:
+		return &wire.Problem{Status: an.status, Detail: an.code}
+	case an.code != "":
 		return wire.Code(an.code)
 	}
 	return wire.NewProblem(an.status)
@@ -148,7 +172,7 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *wir
 			return an.problem()
 		}
 	}
-	a.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+	a.log.LogAttrs(hookContext(r), slog.LevelError, "request failed",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	return wire.NewProblem(http.StatusInternalServerError)
 }
@@ -156,7 +180,7 @@ func (a *UsersAuth[U]) problemFor(r *http.Request, op operation, err error) *wir
 // typedProblem answers the errors that carry data or a log line, or
 // returns nil.
 func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *wire.Problem {
-	ctx := r.Context()
+	ctx := hookContext(r) // so that the log line says where the request came from
 	if reuse, ok := errors.AsType[*backend.RefreshReuseError](err); ok {
 		// A security event: a spent refresh token came back, so it was
 		// copied; its family is revoked (OWASP Logging Cheat Sheet).
@@ -194,6 +218,15 @@ func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *w
 		}
 		return wire.Code(pe.Code)
 	}
+	if sr, ok := errors.AsType[*secondStepRequired](err); ok {
+		return &wire.Problem{Status: http.StatusBadRequest, Detail: sr.step}
+	}
+	if te, ok := errors.AsType[*throttledError](err); ok {
+		return tooManyRequests(te.retryAfter)
+	}
+	if errors.Is(err, errBackgroundFull) {
+		return wire.Busy(http.StatusServiceUnavailable, backgroundRetry)
+	}
 	switch {
 	case errors.Is(err, errProviderFailed):
 		a.log.LogAttrs(ctx, slog.LevelError, "identity provider failed",
@@ -208,12 +241,40 @@ func (a *UsersAuth[U]) typedProblem(r *http.Request, op operation, err error) *w
 			retry = busy.RetryAfter
 		}
 		return wire.Busy(http.StatusServiceUnavailable, retry)
+	case unavailable(err):
+		// A store, Redis or the throttle's store is down or overloaded:
+		// the client may come back (OWASP Error Handling Cheat Sheet). The
+		// cause is the operator's to read, never the client's.
+		a.log.LogAttrs(ctx, slog.LevelError, "request failed: a dependency is unavailable",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		return wire.Busy(http.StatusServiceUnavailable, unavailableRetry)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// The client went away or the host's deadline passed; nobody reads
 		// this answer, but it must not look like our failure.
 		return wire.Busy(http.StatusServiceUnavailable, time.Second)
 	}
 	return nil
+}
+
+// unavailableRetry is the Retry-After of a 503 for a dependency down.
+const unavailableRetry = 5 * time.Second
+
+// unavailable reports whether err says a dependency cannot serve now: a
+// store (user.ErrUnavailable, and any store's lost or refused connection),
+// a token strategy (backend.ErrUnavailable), the throttle's store. A
+// cancelled request is not one: nobody reads its answer.
+func unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, user.ErrUnavailable) || errors.Is(err, backend.ErrUnavailable) ||
+		errors.Is(err, throttle.ErrUnavailable) || errors.Is(err, errThrottleUnavailable) {
+		return true
+	}
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return true
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }
 
 // writeError answers err in the contract's format.

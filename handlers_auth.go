@@ -94,7 +94,18 @@ func (a *UsersAuth[U]) login(w http.ResponseWriter, r *http.Request, m *mounted)
 		return err
 	}
 	ctx := hookContext(r)
+	attempt, err := a.limiter.startLogin(r, form.Username)
+	if err != nil {
+		return err
+	}
 	u, err := a.manager.Authenticate(ctx, form.Username, form.Password)
+	// The right password of a user with a second factor is not a failure,
+	// nor yet a success: its events are given back, the account's count
+	// stays, and the second step counts on.
+	attempt.settle(ctx, err)
+	if sf, ok := errors.AsType[*user.SecondFactorRequiredError](err); ok {
+		return a.startSecondStep(ctx, m, u, sf)
+	}
 	if err != nil {
 		return err
 	}
@@ -120,7 +131,7 @@ func (a *UsersAuth[U]) logoutHandler(m *mounted) http.HandlerFunc {
 }
 
 func (a *UsersAuth[U]) logout(w http.ResponseWriter, r *http.Request, m *mounted) error {
-	s, err := a.current(r, a.userReq)
+	s, err := a.current(r, a.userReq|enrolling)
 	if err != nil {
 		return err
 	}
@@ -168,7 +179,7 @@ func (a *UsersAuth[U]) logoutAllHandler(m *mounted) http.HandlerFunc {
 }
 
 func (a *UsersAuth[U]) logoutAll(w http.ResponseWriter, r *http.Request, m *mounted) error {
-	s, err := a.current(r, a.userReq)
+	s, err := a.current(r, a.userReq|enrolling)
 	if err != nil {
 		return err
 	}

@@ -60,12 +60,15 @@ func (a *UsersAuth[U]) authorize(w http.ResponseWriter, r *http.Request, p *oaut
 // cannot break the genuine one of the same sign-in.
 func (a *UsersAuth[U]) readCallback(w http.ResponseWriter, r *http.Request, p *oauthProvider, userID *uuid.UUID) (oauthflow.Callback, error) {
 	callbackHeaders(w)
+	if _, err := a.limiter.perAddress(r, "oauth-callback", a.limiter.limits.OAuthCallback); err != nil {
+		return oauthflow.Callback{}, err
+	}
 	cb, err := p.flow.ReadCallback(r, a.oauth.states, userID)
 	if cb.CSRFMatched {
 		http.SetCookie(w, p.flow.CSRFCookie("", -1))
 	}
 	if errors.Is(err, oauthflow.ErrReplayed) {
-		a.log.LogAttrs(r.Context(), slog.LevelWarn, "oauth state replayed", slog.String("provider", p.name()))
+		a.log.LogAttrs(hookContext(r), slog.LevelWarn, "oauth state replayed", slog.String("provider", p.name()))
 	}
 	return cb, err
 }
@@ -99,6 +102,7 @@ func (a *UsersAuth[U]) exchange(r *http.Request, p *oauthProvider, cb oauthflow.
 	in := user.OAuthSignIn{
 		OAuthName: provider.Name, AccountID: id.AccountID, AccountEmail: id.Email, EmailVerified: id.EmailVerified,
 		AccessToken: tok.AccessToken, AssociateByEmail: p.associateByEmail, IsVerifiedByDefault: p.isVerifiedByDefault,
+		AllowUnverifiedEmail: p.allowUnverified,
 	}
 	if !tok.Expiry.IsZero() {
 		exp := tok.Expiry.Unix()
@@ -147,6 +151,9 @@ func (a *UsersAuth[U]) oauthSignIn(r *http.Request, p *oauthProvider, cb oauthfl
 	}
 	ctx := hookContext(r)
 	u, err := a.manager.OAuthCallback(ctx, in)
+	if sf, ok := errors.AsType[*user.SecondFactorRequiredError](err); ok {
+		return tokens{}, a.startSecondStep(ctx, p.backend, u, sf)
+	}
 	if err != nil {
 		return tokens{}, err
 	}
@@ -221,11 +228,19 @@ func (a *UsersAuth[U]) associate(r *http.Request, p *oauthProvider, cb oauthflow
 // oauthFail answers a failed callback: in JSON, or, once the state is known
 // genuine and carries a frontend redirect, 303 to it with error=<detail>,
 // the detail the JSON answer would have (a code such as
-// OAUTH_USER_ALREADY_EXISTS, or a reason phrase).
+// OAUTH_USER_ALREADY_EXISTS, or a reason phrase); a second step required
+// is ?error=LOGIN_2FA_REQUIRED with the ticket and methods in the fragment.
 func (a *UsersAuth[U]) oauthFail(w http.ResponseWriter, r *http.Request, redirect *url.URL, err error) {
 	p := a.problemFor(r, opOther, err)
 	if redirect == nil {
 		wire.WriteProblem(w, p)
+		return
+	}
+	if sr, ok := errors.AsType[*secondStepRequired](err); ok {
+		// The ticket goes in the fragment, which no browser sends to a
+		// server nor puts in a Referer; the frontend completes the second
+		// step at /auth/{backend}/login/2fa.
+		seeOther(w, oauthflow.WithSecondStep(redirect, sr.step.Code, sr.step.Ticket, sr.step.Methods))
 		return
 	}
 	code, ok := p.Detail.(string)

@@ -268,3 +268,48 @@ func TestSessionRoutesAccess(t *testing.T) {
 		t.Fatalf("the superuser's own session = %d", got)
 	}
 }
+
+// TestTwoFactorChangesKeepTheirSession: enabling and removing a second
+// factor end the user's other sessions and keep the one the change is made
+// in (user.Manager.EndOtherSessions), its refresh family included.
+func TestTwoFactorChangesKeepTheirSession(t *testing.T) {
+	ta := newTFApp(t, nil)
+	ta.register("king.arthur@camelot.bt", "guinevere")
+	refreshLogin := func() (string, string) {
+		res := ta.do(newReq("POST", "/auth/refresh/login").Form("username", "king.arthur@camelot.bt", "password", "guinevere"))
+		if res.Status != http.StatusOK {
+			t.Fatalf("login: %d %s", res.Status, res.Body)
+		}
+		m := res.JSON(t)
+		return m["access_token"].(string), m["refresh_token"].(string)
+	}
+	me := func(tok string) int { return ta.do(newReq("GET", "/users/me").Bearer(tok)).Status }
+	// The refresh backend's JWTs name their session, so they differ from
+	// the plain one issued in the same second.
+	plain := ta.login("king.arthur@camelot.bt", "guinevere")
+	current, currentRefresh := refreshLogin()
+	other, otherRefresh := refreshLogin()
+	secret, _ := ta.enrol(current, "guinevere")
+	if me(plain) != http.StatusUnauthorized || me(other) != http.StatusUnauthorized {
+		t.Fatalf("after enrolment: plain %d, other %d; want 401", me(plain), me(other))
+	}
+	if me(current) != http.StatusOK {
+		t.Fatalf("the session that enrolled = %d, want 200", me(current))
+	}
+	refresh := func(tok string) int {
+		return ta.do(newReq("POST", "/auth/refresh/refresh").Form("refresh_token", tok)).Status
+	}
+	if refresh(otherRefresh) != http.StatusUnauthorized {
+		t.Fatal("another session's refresh token survived the enrolment")
+	}
+	if refresh(currentRefresh) != http.StatusOK {
+		t.Fatal("the enrolling session's refresh token died with the others")
+	}
+	second := ta.login2FA(t, "jwt", secret)
+	if res := ta.do(newReq("DELETE", "/users/me/2fa/totp").Bearer(current).JSON(`{"password":"guinevere"}`)); res.Status != http.StatusNoContent {
+		t.Fatalf("removing TOTP: %d %s", res.Status, res.Body)
+	}
+	if me(second) != http.StatusUnauthorized || me(current) != http.StatusOK {
+		t.Fatalf("after removal: the other %d (want 401), the current %d (want 200)", me(second), me(current))
+	}
+}

@@ -1,6 +1,7 @@
 package usersauth
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -12,7 +13,7 @@ import (
 // handleGetMe serves GET /users/me, the hot path of most clients: no
 // allocation of its own beyond what the store and strategy need.
 func (a *UsersAuth[U]) handleGetMe(w http.ResponseWriter, r *http.Request) {
-	s, err := a.current(r, a.userReq)
+	s, err := a.current(r, a.userReq|enrolling)
 	if err == nil {
 		err = a.writeMe(w, r, http.StatusOK, s.user)
 	}
@@ -46,11 +47,41 @@ func (a *UsersAuth[U]) patchMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.manager.UpdateSelf(userContext(r, s), s.user, upd)
+	ctx := userContext(r, s)
+	if a.requireCurrentPassword && (upd.Email != nil || upd.Password != nil) {
+		if err := a.reauthenticate(r, s.user, obj); err != nil {
+			return err
+		}
+	}
+	u, err := a.manager.UpdateSelf(ctx, s.user, upd)
 	if err != nil {
 		return err
 	}
 	return a.writeUser(w, http.StatusOK, u)
+}
+
+// reauthenticate checks the current_password of a change of e-mail or
+// password (Options.RequireCurrentPassword): missing is 422, wrong is 400
+// UPDATE_USER_BAD_CURRENT_PASSWORD and counts as a failed login of the
+// account, so a stolen session cannot guess its way to the password.
+func (a *UsersAuth[U]) reauthenticate(r *http.Request, u U, obj wire.Object) error {
+	var errs wire.Errors
+	current, _ := obj.String("current_password", true, false, &errs)
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	ctx := hookContext(r)
+	attempt, err := a.limiter.startLogin(r, u.UserBase().Email)
+	if err != nil {
+		return err
+	}
+	err = a.manager.VerifyPassword(ctx, u, current)
+	if errors.Is(err, user.ErrBadPassword) {
+		attempt.settle(ctx, user.ErrInvalidCredentials)
+		return errBadCurrentPassword
+	}
+	attempt.settle(ctx, err)
+	return err
 }
 
 // lookup finds the user named by the {id} path segment; an id that does not

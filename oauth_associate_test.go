@@ -352,6 +352,7 @@ func TestOAuthWithoutOpenIDConnect(t *testing.T) {
 	e := newOAuthEnv(t, func(c *oauthConfig) {
 		p := &c.opts.OAuth[0].Provider
 		p.Issuer, p.IssuerAliases, p.JWKSURL, p.Keys = "", nil, "", nil
+		c.opts.OAuth[0].AllowUnverifiedEmail = true
 	})
 	b := e.browser()
 	authURL := b.authorize(e, "/auth/dev/authorize")

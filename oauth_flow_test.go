@@ -200,6 +200,42 @@ func TestOAuthCookieBackend(t *testing.T) {
 	}
 }
 
+// TestOAuthUnverifiedSignUp: a first sign-in whose e-mail the provider did
+// not verify creates no user (it could claim an address before its owner
+// registers it) and answers OAUTH_NOT_AVAILABLE_EMAIL, unless the host opts
+// in; an account already linked signs in whatever the provider says now.
+func TestOAuthUnverifiedSignUp(t *testing.T) {
+	t.Run("Refused", func(t *testing.T) {
+		e := newOAuthEnv(t, nil)
+		r := e.browser().signIn(e, "dev", "gawain@camelot.bt", "dev_email_verified", "false")
+		wantDetail(t, r, http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
+		if e.userCount() != 0 || e.registered.Load() != 0 {
+			t.Fatal("a user was created with an address the provider did not verify")
+		}
+		if !strings.Contains(e.logText(), "did not verify the e-mail") {
+			t.Error("the refusal is not logged")
+		}
+	})
+	t.Run("LinkedAccountSignsIn", func(t *testing.T) {
+		e := newOAuthEnv(t, nil)
+		if r := e.browser().signIn(e, "dev", "gawain@camelot.bt"); r.Status != http.StatusOK {
+			t.Fatalf("sign-up: %d %s", r.Status, r.Body)
+		}
+		if r := e.browser().signIn(e, "dev", "gawain@camelot.bt", "dev_email_verified", "false"); r.Status != http.StatusOK {
+			t.Fatalf("sign-in of the linked account: %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("OptIn", func(t *testing.T) {
+		e := newOAuthEnv(t, func(c *oauthConfig) { c.opts.OAuth[0].AllowUnverifiedEmail = true })
+		if r := e.browser().signIn(e, "dev", "gawain@camelot.bt", "dev_email_verified", "false"); r.Status != http.StatusOK {
+			t.Fatalf("sign-up with the opt-in: %d %s", r.Status, r.Body)
+		}
+		if e.userByEmail("gawain@camelot.bt").IsVerified {
+			t.Error("an unverified address made a verified user")
+		}
+	})
+}
+
 // TestOAuthVerifiedByDefault: a new user is verified only with the option
 // and the provider's word.
 func TestOAuthVerifiedByDefault(t *testing.T) {
@@ -213,7 +249,10 @@ func TestOAuthVerifiedByDefault(t *testing.T) {
 		{"NoOption", false, true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := newOAuthEnv(t, func(cfg *oauthConfig) { cfg.opts.OAuth[0].IsVerifiedByDefault = c.option })
+			e := newOAuthEnv(t, func(cfg *oauthConfig) {
+				cfg.opts.OAuth[0].IsVerifiedByDefault = c.option
+				cfg.opts.OAuth[0].AllowUnverifiedEmail = true
+			})
 			r := e.browser().signIn(e, "dev", "gawain@camelot.bt", "dev_email_verified", map[bool]string{true: "true", false: "false"}[c.provider])
 			if r.Status != http.StatusOK {
 				t.Fatalf("sign-in: %d %s", r.Status, r.Body)

@@ -53,6 +53,15 @@ type OAuthProvider struct {
 	// does not ask the provider).
 	IsVerifiedByDefault bool
 
+	// AllowUnverifiedEmail lets a first sign-in create a user with an
+	// e-mail the provider says it did not verify, as FastAPI Users does. Off
+	// by default (ours): such a sign-up is refused with
+	// OAUTH_NOT_AVAILABLE_EMAIL, since whoever controls the provider's
+	// account could otherwise claim an address that is not theirs before its
+	// owner registers ("pre-account takeover"). Accounts already linked sign
+	// in either way.
+	AllowUnverifiedEmail bool
+
 	// StateSecret signs the state of the authorization requests and keys
 	// the derivation of their PKCE verifiers and OpenID Connect nonces; nil
 	// means Options.Secret. At least MinSecretLength bytes. Give FastAPI
@@ -119,6 +128,7 @@ type oauthProvider struct {
 	backend             *mounted
 	associateByEmail    bool
 	isVerifiedByDefault bool
+	allowUnverified     bool
 }
 
 func (p *oauthProvider) name() string { return p.flow.Provider().Name }
@@ -163,7 +173,7 @@ func newOAuthProvider[U user.Model](p *OAuthProvider, opts *Options[U], backends
 	if reservedProviderNames[name] {
 		return nil, fmt.Errorf("the name %q is taken by a fixed route", name)
 	}
-	out := &oauthProvider{associateByEmail: p.AssociateByEmail, isVerifiedByDefault: p.IsVerifiedByDefault}
+	out := &oauthProvider{associateByEmail: p.AssociateByEmail, isVerifiedByDefault: p.IsVerifiedByDefault, allowUnverified: p.AllowUnverifiedEmail}
 	for _, m := range backends {
 		if m.Name == name {
 			return nil, fmt.Errorf("the name %q is a backend's: /auth/%s/ would serve both", name, name)

@@ -129,6 +129,9 @@ func newOAuthEnv(t testing.TB, configure func(*oauthConfig)) *oauthEnv {
 	e.mem = memory.New[*user.User]()
 	e.hasher = newFastHasher(t, fastArgon2)
 	opts := Options[*user.User]{
+		// Throttling off: these tests make many requests from one address;
+		// the throttling tests turn it on.
+		Limits:   &Limits{},
 		Secret:   testSecret,
 		Backends: testBackends(),
 		Hasher:   e.hasher,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/internal/wire"
+	"github.com/usersauth/usersauth/throttle"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -48,20 +49,35 @@ type Options[U user.Model] struct {
 	// users routes and logout answer 403.
 	RequireVerification bool
 
+	// TwoFactor turns on two-factor login: TOTP enrolment under
+	// /users/me/2fa and the second step POST /auth/{backend}/login/2fa.
+	// Nil, the default, turns it off. See TwoFactor.
+	TwoFactor *TwoFactor
+
+	// RequireTwoFactor, when set with TwoFactor, names the users who must
+	// have a second factor, for example func(u *user.User) bool { return
+	// u.IsSuperuser }: until such a user enrols one, the routes that need a
+	// user answer 403 TWO_FACTOR_REQUIRED, but for GET /users/me, logout
+	// and the enrolment routes themselves. It is asked on every such
+	// request: it must be cheap, and it costs the user's second-factor
+	// lookup only when it returns true.
+	RequireTwoFactor func(u U) bool
+
+	// RequireCurrentPassword makes PATCH /users/me that changes the e-mail
+	// or the password carry "current_password", the user's password now:
+	// missing is 422, wrong is 400 UPDATE_USER_BAD_CURRENT_PASSWORD and
+	// counts as a failed login of the account (OWASP Authentication Cheat
+	// Sheet: re-authenticate before changing credentials). A user without a
+	// password (signed up through a provider) sets one through
+	// forgot-password. Off by default, as in FastAPI Users, whose walkthrough
+	// changes the password without it.
+	RequireCurrentPassword bool
+
 	// TrustedOrigins are origins (scheme://host[:port]) allowed to make
 	// cookie-authenticated state-changing requests across origins. Requests
 	// from the same origin and requests without browser headers (curl, other
 	// servers) always pass.
 	TrustedOrigins []string
-
-	// TrustedProxies are the addresses of the host's reverse proxies and
-	// load balancers. A request from one of them is taken to come from the
-	// client its X-Forwarded-For header names, read right to left
-	// (throttle.Proxies.ClientAddr); any other request from its RemoteAddr.
-	// The client address is what a session records at sign-in (GET
-	// /users/me/sessions shows it). Empty trusts no proxy: behind one, every
-	// session would show the proxy's address.
-	TrustedProxies []netip.Prefix
 
 	// DisableCSRFProtection turns off the cross-origin check on
 	// cookie-authenticated state-changing requests. Only for hosts that
@@ -103,6 +119,32 @@ type Options[U user.Model] struct {
 	// states, enough for one instance; several instances share one, such
 	// as sqlstore's DB.OAuthStates().
 	OAuthStates StateStore
+
+	// Throttle counts the events the Limits bound. Nil means an in-memory
+	// throttle.MemoryStore, which suffices for one instance (bounded: see
+	// throttle.DefaultMaxKeys); several instances share one, such as
+	// redisthrottle's, so that a guessing script meets one limit however
+	// its requests are balanced.
+	Throttle throttle.Store
+
+	// Limits are the throttling rules of the routes. Nil means
+	// DefaultLimits(); a zero Rule in them turns that limit off.
+	Limits *Limits
+
+	// ThrottleFailOpen lets requests through, uncounted and logged, while
+	// the Throttle store cannot answer (a Redis outage). The default,
+	// false, answers them 503 with Retry-After: an outage then stops
+	// logins rather than lifting the limits a guessing script meets.
+	ThrottleFailOpen bool
+
+	// TrustedProxies are the addresses of the host's reverse proxies and
+	// load balancers. A request from one of them is counted, and logged,
+	// under the client address its X-Forwarded-For names, read right to
+	// left; a request from anywhere else under its RemoteAddr, whatever
+	// headers it carries. It is also the address a session records at
+	// sign-in (GET /users/me/sessions shows it). Empty means no proxy is
+	// trusted: behind one, every client would be the proxy.
+	TrustedProxies []netip.Prefix
 
 	// IncludeOAuthAccounts adds "oauth_accounts" (id, oauth_name,
 	// account_id, account_email, expires_at; never the provider's tokens)

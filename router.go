@@ -45,7 +45,7 @@ func (a *UsersAuth[U]) authRoutes(prefix string, m *mounted) []route {
 	if m.refresher != nil {
 		routes = append(routes, route{http.MethodPost, prefix + "/refresh", a.refreshHandler(m)})
 	}
-	return routes
+	return append(routes, a.twoFactorLoginRoutes(prefix, m)...)
 }
 
 func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
@@ -65,16 +65,19 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 		}
 		routes = append(routes, route{http.MethodGet, path, a.handleListUsers})
 	}
-	routes = append(routes, a.sessionsRoutes(prefix)...) // /me/sessions, /{id}/sessions (ours)
-	return append(routes, a.oauthUsersRoutes(prefix)...) // DELETE /me/oauth/{provider}, with OAuth
+	routes = append(routes, a.sessionsRoutes(prefix)...)       // /me/sessions, /{id}/sessions (ours)
+	routes = append(routes, a.twoFactorUsersRoutes(prefix)...) // /me/2fa/..., with TwoFactor
+	return append(routes, a.oauthUsersRoutes(prefix)...)       // DELETE /me/oauth/{provider}, with OAuth
 }
 
 // Handler returns every route of the contract at its default path:
 // /auth/register, /auth/forgot-password, /auth/reset-password,
 // /auth/request-verify-token, /auth/verify, /auth/{backend}/login, /logout
 // and /logout-all for each backend (and /refresh for a backend with refresh
-// tokens), and /users/me and /users/{id}. Unknown paths under it answer 404
-// and unknown methods 405, in JSON.
+// tokens), /users/me and /users/{id}, the session routes under
+// /users/me/sessions and /users/{id}/sessions, and GET /users when the store
+// can list users (user.UserLister). Unknown paths under it answer 404 and
+// unknown methods 405, in JSON.
 func (a *UsersAuth[U]) Handler() http.Handler {
 	return a.newRouter(a.allRoutes())
 }
@@ -207,7 +210,7 @@ func (rt *router) recover(w http.ResponseWriter, r *http.Request) {
 	if re, ok := p.(runtime.Error); ok {
 		attrs = append(attrs, slog.String("error", re.Error()))
 	}
-	rt.log.LogAttrs(r.Context(), slog.LevelError, "panic serving request", attrs...)
+	rt.log.LogAttrs(hookContext(r), slog.LevelError, "panic serving request", attrs...)
 	wire.WriteProblem(w, wire.NewProblem(http.StatusInternalServerError))
 }
 

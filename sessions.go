@@ -119,7 +119,7 @@ func (st *sessionStore) EndOtherSessions(ctx context.Context, userID uuid.UUID, 
 func (a *UsersAuth[U]) signInContext(ctx context.Context, m *mounted) (context.Context, error) {
 	l := backend.Login{Origin: auth.Origin{Backend: m.Name}}
 	if r, ok := RequestFrom(ctx); ok {
-		if addr, err := a.proxies.ClientAddr(r); err == nil {
+		if addr, ok := a.limiter.clientAddr(r); ok {
 			l.Origin.ClientAddr = addr.String()
 		}
 		l.Origin.UserAgent = r.UserAgent()

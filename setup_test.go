@@ -54,6 +54,9 @@ func newApp[U user.Model](t testing.TB, configure func(*Options[U])) *testApp[U]
 	lw := &lockedWriter{}
 	ta := &testApp[U]{t: t, store: memory.New[U](), hasher: newFastHasher(t, fastArgon2), logWriter: lw}
 	opts := Options[U]{
+		// Throttling off: these tests make many requests from one address;
+		// the throttling tests turn it on.
+		Limits:   &Limits{},
 		Store:    ta.store,
 		Secret:   testSecret,
 		Backends: testBackends(),

@@ -33,7 +33,6 @@ import (
 	"net/http"
 
 	"github.com/usersauth/usersauth/auth"
-	"github.com/usersauth/usersauth/throttle"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -48,12 +47,18 @@ type UsersAuth[U user.Model] struct {
 	log               *slog.Logger
 	userReq, superReq Requirement
 	background        *background
+	limiter           *limiter
 	oauth             *oauthSetup // nil without OAuth
-	proxies           throttle.Proxies
 	// listUsers: the store pages through users (user.UserLister), so GET
 	// /users is served.
 	listUsers bool
 	rand      io.Reader
+	// requireCurrentPassword: see Options.RequireCurrentPassword.
+	requireCurrentPassword bool
+	// twoFactor is Options.TwoFactor, nil when second factors are off;
+	// requireTwoFactor is Options.RequireTwoFactor.
+	twoFactor        *TwoFactor
+	requireTwoFactor func(U) bool
 }
 
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
@@ -91,6 +96,12 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	limiter, err := newLimiter(&opts, log)
+	if err != nil {
+		return nil, err
+	}
+	// Every line logged for a request says where it came from.
+	log = slog.New(requestLog{log.Handler(), limiter})
 	hasher := opts.Hasher
 	if hasher == nil {
 		h, err := auth.NewPasswordHasher(auth.HasherOptions{Rand: opts.Rand})
@@ -115,13 +126,24 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 			return nil, fmt.Errorf("usersauth: %s tokens: %w", p.Audience, err)
 		}
 	}
-	manager, err := user.NewManager(user.ManagerOptions[U]{
+	mo := user.ManagerOptions[U]{
 		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
 		ResetTokens: resetTokens, VerifyTokens: verifyTokens, Sessions: newSessionStore(backends),
 		RequireVerification: opts.RequireVerification,
-	})
+	}
+	if err := twoFactorOptions(&opts, &mo); err != nil {
+		return nil, err
+	}
+	manager, err := user.NewManager(mo)
 	if err != nil {
 		return nil, fmt.Errorf("usersauth: %w", err)
+	}
+	if opts.TwoFactor != nil {
+		if err := manager.TwoFactorReady(); err != nil {
+			return nil, fmt.Errorf("usersauth: TwoFactor: %w", err)
+		}
+	} else if opts.RequireTwoFactor != nil {
+		return nil, errors.New("usersauth: RequireTwoFactor needs TwoFactor")
 	}
 	a := &UsersAuth[U]{
 		manager:    manager,
@@ -131,13 +153,14 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 		userReq:    Active,
 		superReq:   Active | Superuser,
 		background: newBackground(log),
+		limiter:    limiter,
+
+		requireCurrentPassword: opts.RequireCurrentPassword,
+		twoFactor:              opts.TwoFactor,
+		requireTwoFactor:       opts.RequireTwoFactor,
 	}
 	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err
-	}
-	a.proxies = throttle.Proxies{Trusted: opts.TrustedProxies}
-	if err := a.proxies.Validate(); err != nil {
-		return nil, fmt.Errorf("usersauth: Options.TrustedProxies: %w", err)
 	}
 	_, a.listUsers = opts.Store.(user.UserLister[U])
 	if a.rand = opts.Rand; a.rand == nil {

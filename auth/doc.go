@@ -7,10 +7,12 @@
 //     Users' among them, with a rehash signal when a stored hash was made
 //     with other parameters. Every hash runs in one bounded pool, so a flood
 //     of logins queues or is refused with ErrBusy instead of exhausting
-//     memory, and the parameters of a stored hash are read only within its
-//     Limits. Its Stats count the hashing work done, which lets tests assert
-//     that a login costs the same number of hashes whether or not the
-//     account exists.
+//     memory; a Slot (Acquire) holds one across a login's store read and
+//     verification, so that a refused login costs nothing. The parameters
+//     of a stored hash are read only within its Limits, by default
+//     FastAPI Users' own cost. Its Stats count the hashing work done, which
+//     lets tests assert that a login costs the same number of hashes
+//     whether or not the account exists.
 //   - Signed tokens: PurposeToken signs and checks the single-purpose HS256
 //     tokens of the account flows (password reset, e-mail verification,
 //     OAuth state), byte for byte as FastAPI Users writes them; JWTSigner

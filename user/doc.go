@@ -20,7 +20,12 @@
 //   - Addresses and passwords: NormalizeEmail validates the addresses
 //     users type, NormalizeProviderEmail those identity providers vouch
 //     for, EmailKey makes the key stores compare; PasswordPolicy is the
-//     default password check.
+//     default password check, with an opt-in blocklist of common
+//     passwords and of ones built from the e-mail (RejectCommon; the list
+//     is package user/commonpw, which this package does not import).
+//   - Hashing: the Manager hashes and verifies through a PasswordHasher;
+//     a SlotHasher (*auth.PasswordHasher) lets a login take its hashing
+//     slot before it reads the store, so a refused login costs nothing.
 //
 // Expected failures are the sentinel errors of errors.go and typed errors
 // such as *InvalidPasswordError, for errors.Is and errors.As.

@@ -56,9 +56,7 @@ func (m *Manager[U]) ForgotPassword(ctx context.Context, email string) error {
 	}
 	m.log.LogAttrs(ctx, slog.LevelInfo, "password reset requested", slog.String("user_id", b.ID.String()))
 	if m.hooks.AfterForgotPassword != nil {
-		if err := m.hooks.AfterForgotPassword(ctx, u, token); err != nil {
-			m.hookFailed(ctx, "AfterForgotPassword", b.ID, err)
-		}
+		m.runAfter(ctx, "AfterForgotPassword", b.ID, func() error { return m.hooks.AfterForgotPassword(ctx, u, token) })
 	}
 	return nil
 }
@@ -154,9 +152,7 @@ func (m *Manager[U]) RequestVerify(ctx context.Context, email string) error {
 	}
 	m.log.LogAttrs(ctx, slog.LevelInfo, "verification requested", slog.String("user_id", b.ID.String()))
 	if m.hooks.AfterRequestVerify != nil {
-		if err := m.hooks.AfterRequestVerify(ctx, u, token); err != nil {
-			m.hookFailed(ctx, "AfterRequestVerify", b.ID, err)
-		}
+		m.runAfter(ctx, "AfterRequestVerify", b.ID, func() error { return m.hooks.AfterRequestVerify(ctx, u, token) })
 	}
 	return nil
 }

@@ -149,18 +149,21 @@ func (m *Manager[U]) GetByEmail(ctx context.Context, email string) (U, error) {
 	return m.store.GetByEmail(ctx, email)
 }
 
-// ValidatePassword runs the policy, then the host's hook. It returns an
-// *InvalidPasswordError for a refused password.
+// ValidatePassword runs the policy (PasswordPolicy.CheckFor with u's
+// e-mail), then the host's hook. It returns an *InvalidPasswordError for a
+// refused password, and an error wrapping ErrHookPanicked when the hook
+// panicked.
 func (m *Manager[U]) ValidatePassword(ctx context.Context, password string, u U) error {
-	if err := m.policy.Check(password); err != nil {
+	return m.validatePassword(ctx, password, u, u.UserBase().Email)
+}
+
+// validatePassword is ValidatePassword for a password that must not be
+// built from any of emails.
+func (m *Manager[U]) validatePassword(ctx context.Context, password string, u U, emails ...string) error {
+	if err := m.policy.CheckFor(password, emails...); err != nil {
 		return err
 	}
-	if m.hooks.ValidatePassword != nil {
-		if err := m.hooks.ValidatePassword(ctx, password, u); err != nil {
-			return fmt.Errorf("password validation hook: %w", err)
-		}
-	}
-	return nil
+	return m.validationHook(ctx, password, u)
 }
 
 // Register signs up u with the given password, as the public registration
@@ -218,62 +221,48 @@ func (m *Manager[U]) Create(ctx context.Context, u U, password string) (U, error
 // or trimmed). An unknown e-mail costs one dummy verification so that timing
 // does not reveal which accounts exist, and an inactive user is refused only
 // after the password was checked, for the same reason. A stored hash that
-// cannot be used is logged and fails the login. When the stored hash was
-// made with other parameters or another scheme, it is replaced with a new
-// one; a failure to do so is logged and does not fail the login.
+// cannot be used (malformed, or costlier than the hasher's limits allow) is
+// logged, never verified, and fails the login as a wrong password, at the
+// cost of one dummy verification. When the stored hash was made with other
+// parameters or another scheme, it is replaced with a new one; a failure
+// to do so is logged and does not fail the login. A user who has a second
+// factor gets a *SecondFactorRequiredError, returned with the user, for
+// whom the caller issues a login ticket.
+//
+// When the hasher is a SlotHasher, a hashing slot is taken first and held
+// across the store read and the verification: a saturated pool answers
+// auth.ErrBusy before the store is read. Every failed login runs the
+// AfterFailedLogin hook with its LoginFailure, once the slot is released;
+// a right password that needs a second step is no failure.
 func (m *Manager[U]) Authenticate(ctx context.Context, email, password string) (U, error) {
 	var zero U
-	if len(password) > MaxPasswordBytes {
-		// No password this long was ever accepted; refusing it without
-		// hashing keeps the cost of a login bounded whatever is sent.
-		return zero, ErrInvalidCredentials
-	}
-	u, err := m.store.GetByEmail(ctx, email)
-	if errors.Is(err, ErrNotFound) {
-		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
-			return zero, err
+	c, err := m.checkLogin(ctx, email, password)
+	var second *SecondFactorRequiredError
+	if err == nil {
+		err = m.CheckSignIn(ctx, c.user, SignInPassword)
+		second, _ = errors.AsType[*SecondFactorRequiredError](err)
+		switch {
+		case errors.Is(err, ErrInvalidCredentials):
+			c.failure = LoginInactive
+		case errors.Is(err, ErrNotVerified):
+			c.failure = LoginNotVerified
 		}
-		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "unknown e-mail"))
-		return zero, ErrInvalidCredentials
+		if c.rehash && (err == nil || errors.Is(err, ErrNotVerified) || second != nil) {
+			m.upgradeHash(ctx, c.user, password)
+		}
+	}
+	if c.failure != "" {
+		m.afterFailedLogin(ctx, email, c.userID, c.failure)
+	}
+	if second != nil {
+		// The password was right: the caller issues the second step's
+		// ticket for the user.
+		return c.user, err
 	}
 	if err != nil {
 		return zero, err
 	}
-	b := u.UserBase()
-	if IsUnusablePassword(b.HashedPassword) {
-		// A user without a password (signed up through a provider) fails
-		// like a wrong password, at the same cost.
-		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
-			return zero, err
-		}
-		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "no password set"), slog.String("user_id", b.ID.String()))
-		return zero, ErrInvalidCredentials
-	}
-	ok, rehash, err := m.hasher.Verify(ctx, password, b.HashedPassword)
-	if errors.Is(err, auth.ErrMalformedHash) {
-		m.log.LogAttrs(ctx, slog.LevelError, "login failed: stored password hash is unusable", slog.String("user_id", b.ID.String()), slog.String("error", err.Error()))
-		// An unusable hash is refused before any hashing; spend the usual
-		// cost so that timing does not single this account out.
-		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
-			return zero, err
-		}
-		return zero, ErrInvalidCredentials
-	}
-	if err != nil {
-		return zero, err
-	}
-	if !ok {
-		m.log.LogAttrs(ctx, slog.LevelInfo, "login failed", slog.String("reason", "wrong password"), slog.String("user_id", b.ID.String()))
-		return zero, ErrInvalidCredentials
-	}
-	err = m.CheckSignIn(ctx, u, SignInPassword)
-	if rehash && (err == nil || errors.Is(err, ErrNotVerified)) {
-		m.upgradeHash(ctx, u, password)
-	}
-	if err != nil {
-		return zero, err
-	}
-	return u, nil
+	return c.user, nil
 }
 
 var errHashChanged = errors.New("password changed concurrently")
@@ -371,7 +360,11 @@ func (m *Manager[U]) update(ctx context.Context, u U, upd Update, trusted bool) 
 	}
 	var hash string
 	if upd.Password != nil {
-		if err := m.ValidatePassword(ctx, *upd.Password, u); err != nil {
+		emails := []string{u.UserBase().Email}
+		if upd.Email != nil {
+			emails = append(emails, *upd.Email)
+		}
+		if err := m.validatePassword(ctx, *upd.Password, u, emails...); err != nil {
 			return zero, err
 		}
 		var err error
@@ -458,19 +451,22 @@ func (m *Manager[U]) afterUpdate(ctx context.Context, u U, changed []string) {
 	if m.hooks.AfterUpdate == nil {
 		return
 	}
-	if err := m.hooks.AfterUpdate(ctx, u, changed); err != nil {
-		m.hookFailed(ctx, "AfterUpdate", u.UserBase().ID, err)
-	}
+	m.runAfter(ctx, "AfterUpdate", u.UserBase().ID, func() error { return m.hooks.AfterUpdate(ctx, u, changed) })
 }
 
 // Delete removes u after the BeforeDelete hook allowed it, then ends its
 // sessions (the Sessions option). Errors: the hook's (a *RejectedError
-// for a refusal the client may see), ErrNotFound, the store's own, or, once
-// the user is deleted, one wrapping ErrSessionsNotEnded.
+// for a refusal the client may see; one wrapping ErrHookPanicked when it
+// panicked), ErrNotFound, the store's own, or, once the user is deleted,
+// one wrapping ErrSessionsNotEnded.
 func (m *Manager[U]) Delete(ctx context.Context, u U) error {
 	id := u.UserBase().ID
 	if m.hooks.BeforeDelete != nil {
-		if err := m.hooks.BeforeDelete(ctx, u); err != nil {
+		err := m.callHook(ctx, "BeforeDelete", id, func() error { return m.hooks.BeforeDelete(ctx, u) })
+		if _, panicked := err.(*hookPanic); panicked {
+			return err
+		}
+		if err != nil {
 			return fmt.Errorf("BeforeDelete hook: %w", err)
 		}
 	}
@@ -483,16 +479,19 @@ func (m *Manager[U]) Delete(ctx context.Context, u U) error {
 	return err
 }
 
-// after runs an After* hook whose failure can only be logged.
+// after runs an After* hook whose failure or panic can only be logged.
 func (m *Manager[U]) after(ctx context.Context, name string, id uuid.UUID, hook func(context.Context, U) error, u U) {
 	if hook == nil {
 		return
 	}
-	if err := hook(ctx, u); err != nil {
-		m.hookFailed(ctx, name, id, err)
-	}
+	m.runAfter(ctx, name, id, func() error { return hook(ctx, u) })
 }
 
+// hookFailed logs a hook's error; id is uuid.Nil when there is no user.
 func (m *Manager[U]) hookFailed(ctx context.Context, name string, id uuid.UUID, err error) {
-	m.log.LogAttrs(ctx, slog.LevelError, "hook failed", slog.String("hook", name), slog.String("user_id", id.String()), slog.String("error", err.Error()))
+	attrs := []slog.Attr{slog.String("hook", name)}
+	if id != uuid.Nil {
+		attrs = append(attrs, slog.String("user_id", id.String()))
+	}
+	m.log.LogAttrs(ctx, slog.LevelError, "hook failed", append(attrs, slog.String("error", err.Error()))...)
 }

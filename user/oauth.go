@@ -20,6 +20,10 @@ var (
 	// ErrOAuthNoEmail: the provider gave no usable e-mail address for the
 	// account.
 	ErrOAuthNoEmail = errors.New("user: no usable e-mail address from the provider")
+	// ErrOAuthUnverifiedEmail wraps ErrOAuthNoEmail: a sign-up with an
+	// e-mail the provider did not verify, refused unless
+	// OAuthSignIn.AllowUnverifiedEmail.
+	ErrOAuthUnverifiedEmail = fmt.Errorf("%w: not verified by the provider", ErrOAuthNoEmail)
 	// ErrLastSignInMethod: unlinking would leave the user with no way to
 	// sign in (no password and no other linked account).
 	ErrLastSignInMethod = errors.New("user: the last way to sign in cannot be removed")
@@ -60,6 +64,13 @@ type OAuthSignIn struct {
 	// IsVerifiedByDefault marks a user created by the sign-in as verified,
 	// provided the provider verified the e-mail.
 	IsVerifiedByDefault bool
+	// AllowUnverifiedEmail lets a sign-in create a user with an e-mail the
+	// provider did not verify. Off, the default, such a sign-up is refused
+	// (ErrOAuthUnverifiedEmail): whoever controls the provider's account
+	// could otherwise claim an address that is not theirs before its owner
+	// registers it ("pre-account takeover"). Accounts already linked sign in
+	// either way.
+	AllowUnverifiedEmail bool
 }
 
 func (in *OAuthSignIn) check() error {
@@ -128,13 +139,16 @@ func (m *Manager[U]) SupportsOAuth() bool {
 //     may not own it: linking would hand the owner an account its
 //     registrant can still enter, "account pre-hijacking"). Otherwise
 //     ErrOAuthUserAlreadyExists.
-//   - Otherwise a new user is created with the account, atomically: active,
+//   - Otherwise, when the provider verified the e-mail or
+//     in.AllowUnverifiedEmail is set (else ErrOAuthUnverifiedEmail), a new
+//     user is created with the account, atomically: active,
 //     not superuser, verified only when in.IsVerifiedByDefault is set and
 //     the provider verified the e-mail, and without a password (see
 //     UnusablePassword). The AfterRegister hook runs.
 //
 // Errors: ErrOAuthNoEmail, ErrOAuthUserAlreadyExists, ErrInvalidCredentials,
-// ErrNotVerified, ErrOAuthUnsupported, or the store's own.
+// ErrNotVerified, ErrOAuthUnsupported, or the store's own; a user with a
+// second factor is returned with a *SecondFactorRequiredError.
 func (m *Manager[U]) OAuthCallback(ctx context.Context, in OAuthSignIn) (U, error) {
 	var zero U
 	store, err := m.oauthStore()
@@ -158,6 +172,9 @@ func (m *Manager[U]) OAuthCallback(ctx context.Context, in OAuthSignIn) (U, erro
 			return zero, err
 		}
 		if err := m.CheckSignIn(ctx, u, SignInOAuth); err != nil {
+			if _, ok := errors.AsType[*SecondFactorRequiredError](err); ok {
+				return u, err // the provider vouched: the second step is next
+			}
 			return zero, err
 		}
 		return u, nil
@@ -203,6 +220,11 @@ func (m *Manager[U]) oauthSignIn(ctx context.Context, store OAuthStore[U], in *O
 		return zero, err
 	}
 
+	if !in.EmailVerified && !in.AllowUnverifiedEmail {
+		m.log.LogAttrs(ctx, slog.LevelInfo, "oauth sign-up refused: the provider did not verify the e-mail",
+			slog.String("provider", in.OAuthName))
+		return zero, ErrOAuthUnverifiedEmail
+	}
 	u = New[U]()
 	b := u.UserBase()
 	b.Email = in.AccountEmail

@@ -270,3 +270,29 @@ func (m *Manager[U]) dropTicket(ctx context.Context, digest string) {
 		m.log.LogAttrs(ctx, slog.LevelWarn, "deleting a dead login ticket failed", slog.String("error", err.Error()))
 	}
 }
+
+// LoginTicketOwner returns the user of a live login ticket of the backend
+// named backend, without spending a try: the second step's throttling
+// counts failures against the account before a code is checked. Errors as
+// CompleteLoginTicket's, without ErrBadCode.
+func (m *Manager[U]) LoginTicketOwner(ctx context.Context, ticket, backend string) (U, error) {
+	var zero U
+	if !auth.IsRandomToken(ticket) {
+		return zero, ErrBadTicket
+	}
+	c, err := m.tf.challenges.GetChallenge(ctx, auth.TokenDigest(ticket))
+	if errors.Is(err, ErrNotFound) {
+		return zero, ErrBadTicket
+	}
+	if err != nil {
+		return zero, err
+	}
+	if c.Kind != ChallengeLoginTicket || c.Backend != backend || c.TriesLeft < 1 || !m.tf.now().Before(c.ExpiresAt) {
+		return zero, ErrBadTicket
+	}
+	u, err := m.store.Get(ctx, c.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return zero, ErrBadTicket
+	}
+	return u, err
+}

@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"log/slog"
+	"strings"
 )
 
 // SignIn says how a user proved who they are, for CheckSignIn.
@@ -30,15 +31,31 @@ func (s SignIn) String() string {
 	return "unknown"
 }
 
+// SecondFactorRequiredError is the answer of CheckSignIn to a user who
+// proved the first factor (a password, an identity provider) and has a
+// second one: no session yet, but a second step by one of Methods
+// (MethodTOTP, MethodRecoveryCode). The caller issues a login ticket
+// (IssueLoginTicket) and answers LOGIN_2FA_REQUIRED.
+type SecondFactorRequiredError struct {
+	Methods []string
+}
+
+func (e *SecondFactorRequiredError) Error() string {
+	return "user: a second factor is required: " + strings.Join(e.Methods, ", ")
+}
+
 // CheckSignIn is the one rule of who may be given a session, which every way
 // in applies: password login (through Authenticate), both OAuth callbacks
 // (through OAuthCallback), the exchange of a refresh token, and any host
 // code that issues tokens itself. It returns nil when u may have a session,
 // ErrInvalidCredentials when u is inactive (the answer of a wrong password,
-// so that a login reveals nothing more), and ErrNotVerified when the Manager
+// so that a login reveals nothing more), ErrNotVerified when the Manager
 // requires verification (ManagerOptions.RequireVerification) and u has not
-// verified the address. Refusals are logged as security events, with the
-// user id and how they came.
+// verified the address, and, when second factors are configured
+// (TwoFactorReady) and u has one, a *SecondFactorRequiredError for a
+// password or OAuth sign-in: a refresh continues a session that passed it
+// already. Refusals are logged as security events, with the user id and how
+// they came.
 func (m *Manager[U]) CheckSignIn(ctx context.Context, u U, how SignIn) error {
 	b := u.UserBase()
 	switch {
@@ -50,6 +67,18 @@ func (m *Manager[U]) CheckSignIn(ctx context.Context, u U, how SignIn) error {
 		m.log.LogAttrs(ctx, slog.LevelInfo, "sign-in refused", slog.String("reason", "not verified"),
 			slog.String("method", how.String()), slog.String("user_id", b.ID.String()))
 		return ErrNotVerified
+	}
+	if how != SignInPassword && how != SignInOAuth || m.TwoFactorReady() != nil {
+		return nil
+	}
+	methods, err := m.SecondFactors(ctx, u)
+	if err != nil {
+		return err
+	}
+	if len(methods) > 0 {
+		m.log.LogAttrs(ctx, slog.LevelInfo, "second factor required",
+			slog.String("method", how.String()), slog.String("user_id", b.ID.String()))
+		return &SecondFactorRequiredError{Methods: methods}
 	}
 	return nil
 }

@@ -187,6 +187,11 @@ func (m *Manager[U]) checkPassword(ctx context.Context, u U, password, purpose s
 	ok, rehash, err := m.hasher.Verify(ctx, password, hash)
 	if errors.Is(err, auth.ErrMalformedHash) {
 		m.log.LogAttrs(ctx, slog.LevelError, "stored password hash is unusable", slog.String("user_id", id.String()), slog.String("error", err.Error()))
+		// An unusable hash is refused before any hashing; spend the usual
+		// cost, as a login does, so timing does not single it out.
+		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
+			return zero, err
+		}
 		return fail("unusable hash")
 	}
 	if err != nil {

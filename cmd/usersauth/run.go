@@ -102,6 +102,8 @@ func commands() []command {
 			flags: func(fs *flag.FlagSet, o *options) {
 				fs.BoolVar(&o.yes, "yes", false, "delete without asking; required when stdin is not a terminal")
 			}, check: checkDelete, exec: deleteUser},
+		command{name: "reset-2fa", args: "<email>", summary: "remove a user's second factors (TOTP, recovery codes) and end their sessions",
+			minArgs: 1, maxArgs: 1, exec: resetTwoFactor},
 	)
 }
 

@@ -134,6 +134,9 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 			{Name: "cookie", Transport: backend.Cookie(backend.CookieOptions{MaxAge: 3600}), Strategy: backend.JWT(secret, time.Hour)},
 		},
 		Logger: log,
+		// Users may protect their account with an authenticator app:
+		// POST /users/me/2fa/totp, then the second step of every login.
+		TwoFactor: &usersauth.TwoFactor{Issuer: "usersauth example"},
 		// This example sends no mail: it logs the tokens so that you can
 		// paste them into POST /auth/reset-password and /auth/verify. A
 		// real service e-mails a link instead (see the README).

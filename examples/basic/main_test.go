@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/totp"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -449,4 +450,56 @@ func TestUnknownPathsAnswerAsFastAPI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTwoFactorFlow: the example has two-factor login on: enrol with an
+// authenticator app's first code, then a login asks for the second step,
+// which a code completes.
+func TestTwoFactorFlow(t *testing.T) {
+	_, base := startServer(t)
+	x := exchange{t: t, base: base, client: &http.Client{Timeout: 30 * time.Second}}
+	resp, body := x.do("POST", "/auth/register", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt","password":"guinevere"}`))
+	wantStatus(t, "register", resp, body, http.StatusCreated)
+	login := func() (*http.Response, []byte) {
+		h, form := multipartForm(t, "username", "king.arthur@camelot.bt", "password", "guinevere")
+		return x.do("POST", "/auth/jwt/login", h, form)
+	}
+	resp, body = login()
+	wantStatus(t, "login", resp, body, http.StatusOK)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal(body, &tok)
+
+	resp, body = x.do("POST", "/users/me/2fa/totp", jsonHeader(tok.AccessToken), strings.NewReader(`{"password":"guinevere"}`))
+	wantStatus(t, "begin", resp, body, http.StatusOK)
+	var enrolment struct {
+		Secret string `json:"secret"`
+		URL    string `json:"otpauth_url"`
+	}
+	json.Unmarshal(body, &enrolment)
+	if !strings.HasPrefix(enrolment.URL, "otpauth://totp/usersauth%20example:king.arthur@camelot.bt?") {
+		t.Fatalf("otpauth URL %s", enrolment.URL)
+	}
+	code, err := totp.Code(enrolment.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body = x.do("POST", "/users/me/2fa/totp/confirm", jsonHeader(tok.AccessToken), strings.NewReader(`{"code":"`+code+`"}`))
+	wantStatus(t, "confirm", resp, body, http.StatusOK)
+
+	resp, body = login()
+	wantStatus(t, "first step", resp, body, http.StatusBadRequest)
+	var first struct {
+		Detail struct {
+			Code, Ticket string
+		} `json:"detail"`
+	}
+	if json.Unmarshal(body, &first); first.Detail.Code != "LOGIN_2FA_REQUIRED" {
+		t.Fatalf("first step: %s", body)
+	}
+	// The code of the next time step: the one that confirmed is used up.
+	code, _ = totp.Code(enrolment.Secret, time.Now().Add(totp.Period))
+	resp, body = x.do("POST", "/auth/jwt/login/2fa", jsonHeader(""), strings.NewReader(`{"ticket":"`+first.Detail.Ticket+`","code":"`+code+`"}`))
+	wantStatus(t, "second step", resp, body, http.StatusOK)
 }

@@ -34,7 +34,9 @@ const readmeContext = `
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"time"
@@ -49,6 +51,8 @@ import (
 	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/store/sqlite"
 	"github.com/usersauth/usersauth/store/sqlstore"
+	"github.com/usersauth/usersauth/throttle"
+	"github.com/usersauth/usersauth/throttle/redisthrottle"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -71,6 +75,7 @@ func send(to, subject, link string) error { return nil }
 
 var (
 	_ = fmt.Sprint
+	_ = slog.Info
 	_ = url.QueryEscape
 	_ = os.Getenv
 	_ = time.Hour
@@ -79,13 +84,18 @@ var (
 	_ = oauth.GitHub
 	_ = memory.New[*user.User]
 	_ = sqlite.Open
+	_ = netip.MustParsePrefix
+	_ = throttle.Rule{}
+	_ = redisthrottle.New
 )
 `
 
 // readmeImports are the packages whose export data the type checker reads:
 // those of readmeContext and every package a README block imports.
 var readmeImports = []string{
-	"context", "net/http", "net/url", "os", "time", "log", "errors", "fmt", "io", "log/slog",
+	"context", "net/http", "net/netip", "net/url", "os", "time", "log", "errors", "fmt", "io", "log/slog",
+	"github.com/usersauth/usersauth/throttle",
+	"github.com/usersauth/usersauth/throttle/redisthrottle",
 	"github.com/redis/go-redis/v9",
 	"github.com/jackc/pgx/v5/stdlib",
 	"modernc.org/sqlite",
@@ -98,6 +108,7 @@ var readmeImports = []string{
 	"github.com/usersauth/usersauth/store/sqlite",
 	"github.com/usersauth/usersauth/store/sqlstore",
 	"github.com/usersauth/usersauth/user",
+	"github.com/usersauth/usersauth/user/commonpw",
 }
 
 type goBlock struct {

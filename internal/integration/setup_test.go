@@ -166,6 +166,9 @@ func buildSessionApp(t testing.TB, k kind, refresh bool, configure func(*usersau
 	p := k.open(t, sa.clock.Now)
 	sa.users, sa.strategy, sa.refresh = p.users, p.strategy, p.refresh
 	opts := usersauth.Options[*user.User]{
+		// Throttling off: these tests make many requests from one address;
+		// the throttling tests turn it on.
+		Limits: &usersauth.Limits{},
 		Store:  sa.users,
 		Secret: testSecret,
 		Backends: []backend.Backend{

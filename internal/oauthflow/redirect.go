@@ -152,3 +152,16 @@ func WithTokens(target *url.URL, access, refresh string) string {
 	}
 	return out
 }
+
+// WithSecondStep returns target with error=code in its query and the login
+// ticket and methods of the second step in its fragment, which a browser
+// sends to no server and puts in no Referer.
+func WithSecondStep(target *url.URL, code, ticket string, methods []string) string {
+	u := *target
+	q := u.Query()
+	q.Set("error", code)
+	u.RawQuery = q.Encode()
+	u.Fragment, u.RawFragment = "", ""
+	frag := url.Values{"ticket": {ticket}, "methods": {strings.Join(methods, ",")}}
+	return u.String() + "#" + frag.Encode()
+}

@@ -138,3 +138,46 @@ func readRefreshJSON(w http.ResponseWriter, r *http.Request) (string, error) {
 	}
 	return token, nil
 }
+
+// ReadFields reads required string members from a JSON object body, or
+// from a URL-encoded or multipart form: the two shapes a route taking a few
+// plain values accepts. A missing or empty member is 422; values are never
+// echoed (they are tickets and codes).
+func ReadFields(w http.ResponseWriter, r *http.Request, names ...string) (map[string]string, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	out := make(map[string]string, len(names))
+	var errs Errors
+	if mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" {
+		form, err := ReadForm(w, r)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if v := LastValue(form, n); v != "" {
+				out[n] = v
+			} else {
+				errs = append(errs, Missing(n))
+			}
+		}
+		return out, errs.Err()
+	}
+	obj, err := ReadObject(w, r)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		raw, ok := obj[n]
+		var v string
+		switch {
+		case !ok:
+			errs = append(errs, Missing(n))
+		case raw[0] != '"' || json.Unmarshal(raw, &v) != nil:
+			errs = append(errs, TypeError(n, reflect.TypeFor[string](), nil))
+		case v == "":
+			errs = append(errs, Missing(n))
+		default:
+			out[n] = v
+		}
+	}
+	return out, errs.Err()
+}

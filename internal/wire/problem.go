@@ -76,6 +76,16 @@ func WriteJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
+// WriteValue answers v encoded as JSON with status.
+func WriteValue(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, status, body)
+	return nil
+}
+
 // WriteNull answers the four bytes null, the contract's empty JSON body.
 func WriteNull(w http.ResponseWriter, status int) { WriteJSON(w, status, []byte("null")) }
 
