@@ -24,7 +24,10 @@ type TokenStore interface {
 
 	// GetToken returns the token with the given digest, or
 	// auth.ErrTokenNotFound. Expired tokens are returned like any other: the
-	// strategy decides what has expired.
+	// strategy decides what has expired. It runs on every request, so it
+	// need only return what a request reads: Digest, UserID, CreatedAt,
+	// SessionID and LastUsedAt; it may leave ExpiresAt and Origin, which
+	// only a session list shows (UserTokens), zero.
 	GetToken(ctx context.Context, digest string) (auth.AccessToken, error)
 
 	// DeleteToken removes the token with the given digest, or returns

@@ -65,7 +65,7 @@ func newQueries(d Dialect) queries {
 
 // getToken reads an access token by digest; the database strategy runs it
 // on every request.
-const getToken = `SELECT ` + accessColumns + ` FROM accesstoken WHERE token = $1`
+const getToken = `SELECT ` + requestColumns + ` FROM accesstoken WHERE token = $1`
 
 // statements are the store's hot-path queries, prepared once per DB.
 type statements struct {

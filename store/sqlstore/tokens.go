@@ -58,6 +58,11 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) (int, error) 
 // accessColumns are the columns of an access token, in scanAccess order.
 const accessColumns = `token, user_id, created_at, session_id, expires_at, last_used_at, backend, client_addr, user_agent`
 
+// requestColumns are the columns of an access token a request reads
+// (GetToken), in scanRequest order: what a session list alone shows is left
+// out of the hot path.
+const requestColumns = `token, user_id, created_at, session_id, last_used_at`
+
 // scanAccess reads a row of accessColumns. A NULL session_id (a row an
 // older version wrote) reads as uuid.Nil, which the strategy takes as the
 // token's own session.
@@ -66,6 +71,15 @@ func scanAccess(row interface{ Scan(...any) error }) (auth.AccessToken, error) {
 	var session uuid.NullUUID
 	err := row.Scan(&at.Digest, &at.UserID, scanTime{&at.CreatedAt}, &session, scanTime{&at.ExpiresAt}, scanTime{&at.LastUsedAt},
 		&at.Origin.Backend, &at.Origin.ClientAddr, &at.Origin.UserAgent)
+	at.SessionID = session.UUID
+	return at, err
+}
+
+// scanRequest reads a row of requestColumns.
+func scanRequest(row *sql.Row) (auth.AccessToken, error) {
+	var at auth.AccessToken
+	var session uuid.NullUUID
+	err := row.Scan(&at.Digest, &at.UserID, scanTime{&at.CreatedAt}, &session, scanTime{&at.LastUsedAt})
 	at.SessionID = session.UUID
 	return at, err
 }
@@ -105,9 +119,10 @@ func (s *AccessTokenStore) CreateToken(ctx context.Context, t auth.AccessToken) 
 
 // GetToken returns the token with the given digest, or auth.ErrTokenNotFound.
 // It is one lookup by primary key, on a prepared statement: the database
-// strategy calls it on every request.
+// strategy calls it on every request. It reads what a request needs
+// (ExpiresAt and Origin stay zero; UserTokens has them).
 func (s *AccessTokenStore) GetToken(ctx context.Context, digest string) (auth.AccessToken, error) {
-	at, err := scanAccess(s.db.stmts.getToken.QueryRowContext(ctx, digest))
+	at, err := scanRequest(s.db.stmts.getToken.QueryRowContext(ctx, digest))
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.AccessToken{}, auth.ErrTokenNotFound
 	}
