@@ -137,6 +137,26 @@ func TestCheckUserEpoch(t *testing.T) {
 	}
 }
 
+// TestRevocableIsIgnored: the deprecated Revocable changes nothing: the
+// default is revocable, Irrevocable turns it off.
+func TestRevocableIsIgnored(t *testing.T) {
+	u := &user.Base{ID: uuid.New(), TokenEpoch: 3}
+	claims := func(cfg JWTConfig) string {
+		cfg.Secret, cfg.Lifetime, cfg.Now = epochSecret, time.Hour, fixedNow(epochNow)
+		tok, err := NewJWT(cfg).WriteToken(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b64(t, strings.Split(tok, ".")[1]))
+	}
+	if got, want := claims(JWTConfig{Revocable: true}), claims(JWTConfig{}); got != want || !strings.Contains(got, EpochClaim) {
+		t.Fatalf("Revocable: %s; default: %s", got, want)
+	}
+	if got := claims(JWTConfig{Revocable: true, Irrevocable: true}); strings.Contains(got, EpochClaim) {
+		t.Fatalf("Irrevocable with Revocable: %s", got)
+	}
+}
+
 // TestNonRevocableIgnoresEpoch: with Irrevocable, tokens carry no epoch
 // and no session, and a revocable deployment's tokens are accepted whatever
 // the stored epoch.

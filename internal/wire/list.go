@@ -49,7 +49,7 @@ func ReadListQuery(r *http.Request) (user.ListQuery, error) {
 		switch {
 		case err != nil:
 			errs = append(errs, ValidationError{Type: "int_parsing", Loc: []any{"query", "limit"},
-				Msg: "Input should be a valid integer, unable to parse string as an integer", Input: v})
+				Msg: "Input should be a valid integer, unable to parse string as an integer", Input: clip(v)})
 		case n < 1:
 			errs = append(errs, ValidationError{Type: "greater_than_equal", Loc: []any{"query", "limit"},
 				Msg: "Input should be greater than or equal to 1", Input: v, Ctx: map[string]any{"ge": 1}})
