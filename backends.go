@@ -1,13 +1,10 @@
 package usersauth
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
-
-	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth/backend"
 )
@@ -17,9 +14,12 @@ import (
 // tokens, and the transport that carries them.
 type mounted struct {
 	backend.Backend
-	// bound is the strategy's check against the stored user (a revocable
-	// JWT's epoch), nil when it has none.
-	bound backend.UserBound
+	// reader reads a token with its session and the check against the
+	// stored user, nil for a strategy that is no SessionReader; bound is
+	// then the strategy's check against the stored user, nil when it has
+	// none.
+	reader backend.SessionReader
+	bound  backend.UserBound
 	// refresher issues and exchanges its refresh tokens, nil without them;
 	// refreshTransport is then the transport that carries them.
 	refresher        *backend.Refresher
@@ -55,6 +55,7 @@ func mountBackends(backends []backend.Backend, prefix string) ([]*mounted, error
 			}
 		}
 		m := &mounted{Backend: be}
+		m.reader, _ = be.Strategy.(backend.SessionReader)
 		m.bound, _ = be.Strategy.(backend.UserBound)
 		if be.Refresh != nil {
 			tr, ok := be.Transport.(backend.RefreshTransport)
@@ -73,48 +74,6 @@ func mountBackends(backends []backend.Backend, prefix string) ([]*mounted, error
 		out = append(out, m)
 	}
 	return out, nil
-}
-
-// endSessions returns the Manager's EndSessions callback: it revokes the
-// user's tokens in every distinct server-side strategy and refresh store of
-// the backends, or is nil when there are none (JWTs alone: the Manager's
-// TokenEpoch does it all). Every revoker is called even when one fails, and
-// the failures are joined, so one store down does not spare the others.
-func endSessions(backends []*mounted) func(context.Context, uuid.UUID) error {
-	var (
-		revokers []backend.Revoker
-		seen     []any
-	)
-	add := func(r backend.Revoker, identity any) {
-		for _, s := range seen {
-			if sameValue(s, identity) {
-				return
-			}
-		}
-		seen = append(seen, identity)
-		revokers = append(revokers, r)
-	}
-	for _, m := range backends {
-		if r, ok := m.Strategy.(backend.Revoker); ok {
-			add(r, m.Strategy)
-		}
-		if m.refresher != nil {
-			// Backends sharing a refresh store share its revocation.
-			add(m.refresher, m.refresher.Store())
-		}
-	}
-	if len(revokers) == 0 {
-		return nil
-	}
-	return func(ctx context.Context, id uuid.UUID) error {
-		var errs []error
-		for _, r := range revokers {
-			if err := r.RevokeUser(ctx, id); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		return errors.Join(errs...)
-	}
 }
 
 // sameValue reports whether a and b are one value: the same pointer, in

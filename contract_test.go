@@ -456,9 +456,10 @@ func TestUnknownRoutes(t *testing.T) {
 	}{
 		{"GET", "/auth/nowhere", 404, ""},
 		// FastAPI answers the bare prefixes 404; the standard library's
-		// mux would redirect them to /auth/ and /users/.
+		// mux would redirect them to /auth/ and /users/. GET /users is our
+		// listing (handlers_list_test.go).
 		{"GET", "/auth", 404, ""},
-		{"GET", "/users", 404, ""},
+		{"POST", "/users", 405, "GET, HEAD"},
 		{"POST", "/auth", 404, ""},
 		{"GET", "/auth/", 404, ""},
 		{"GET", "/users/", 404, ""},

@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/user"
 )
@@ -31,19 +34,34 @@ const (
 	enrolling Requirement = 1 << 7
 )
 
-// session is what authentication found: the user, the token, and the backend
-// whose transport carried it.
+// session is what authentication found: the user, the token, the backend
+// whose transport carried it, and the session the token belongs to
+// (uuid.Nil when it is not a listable one).
 type session[U user.Model] struct {
-	user    U
-	token   string
-	backend *mounted
+	user      U
+	token     string
+	backend   *mounted
+	sessionID uuid.UUID
+}
+
+// current names s for the Manager's operations that keep the session a
+// request is made in.
+func (s session[U]) current() user.CurrentSession {
+	return user.CurrentSession{ID: s.sessionID, TokenDigest: auth.TokenDigest(s.token)}
+}
+
+// userContext is hookContext with s as the current session
+// (user.WithCurrentSession), for the Manager calls of an authenticated
+// request.
+func userContext[U user.Model](r *http.Request, s session[U]) context.Context {
+	return user.WithCurrentSession(hookContext(r), s.current())
 }
 
 // authenticate finds the current user: the first backend, in configured
 // order, whose transport finds a token that its strategy resolves to an
 // existing user, and that passes the strategy's check against that user
-// (backend.UserBound: a revocable JWT's epoch). ErrUnauthorized when there
-// is none.
+// (backend.TokenInfo.Allows, or backend.UserBound: what the user record
+// says of a JWT's sessions). ErrUnauthorized when there is none.
 func (a *UsersAuth[U]) authenticate(r *http.Request) (session[U], error) {
 	ctx := r.Context()
 	for _, m := range a.backends {
@@ -51,24 +69,37 @@ func (a *UsersAuth[U]) authenticate(r *http.Request) (session[U], error) {
 		if !ok {
 			continue
 		}
-		id, err := m.Strategy.ReadToken(ctx, token)
+		var info backend.TokenInfo
+		var err error
+		if m.reader != nil {
+			info, err = m.reader.ReadSession(ctx, token)
+		} else {
+			info.UserID, err = m.Strategy.ReadToken(ctx, token)
+		}
 		if errors.Is(err, backend.ErrInvalidToken) {
 			continue
 		}
 		if err != nil {
 			return session[U]{}, err
 		}
-		u, err := a.manager.Get(ctx, id)
+		u, err := a.manager.Get(ctx, info.UserID)
 		if errors.Is(err, user.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return session[U]{}, err
 		}
-		if m.bound != nil && !m.bound.CheckUser(token, u.UserBase()) {
-			continue
+		switch {
+		case m.reader != nil:
+			if !info.Allows(u.UserBase()) {
+				continue
+			}
+		case m.bound != nil:
+			if !m.bound.CheckUser(token, u.UserBase()) {
+				continue
+			}
 		}
-		return session[U]{user: u, token: token, backend: m}, nil
+		return session[U]{user: u, token: token, backend: m, sessionID: info.SessionID}, nil
 	}
 	return session[U]{}, ErrUnauthorized
 }

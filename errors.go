@@ -122,6 +122,7 @@ var answers = []answer{
 	{err: user.ErrBadVerifyToken, code: codeVerifyUserBadToken},
 	{err: user.ErrAlreadyVerified, code: codeVerifyUserAlreadyVerified},
 	{err: user.ErrNotFound, status: http.StatusNotFound},
+	{err: user.ErrSessionNotFound, status: http.StatusNotFound},
 	{err: oauthflow.ErrStateUndecodable, code: codeAccessTokenDecodeError},
 	{err: oauthflow.ErrStateExpired, code: codeAccessTokenAlreadyExpired},
 	{err: oauthflow.ErrInvalidState, code: codeOAuthInvalidState},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/user"
@@ -18,11 +19,17 @@ type tokens struct {
 }
 
 // issue gives u, whom the sign-in policy let in, a session of backend m:
-// its access token, and a refresh token when m has them. It runs the
-// AfterLogin hook. Password login, both OAuth callbacks and any way in to
-// come go through it, so every sign-in answers alike.
+// its access token, and a refresh token when m has them, in one session
+// that records where the request came from (the request of ctx, see
+// signInContext). It runs the AfterLogin hook. Password login, both OAuth
+// callbacks and any way in to come go through it, so every sign-in answers
+// alike.
 func (a *UsersAuth[U]) issue(ctx context.Context, m *mounted, u U) (tokens, error) {
 	b := u.UserBase()
+	ctx, err := a.signInContext(ctx, m)
+	if err != nil {
+		return tokens{}, err
+	}
 	access, err := m.Strategy.WriteToken(ctx, b)
 	if err != nil {
 		return tokens{}, err
@@ -192,9 +199,10 @@ func (a *UsersAuth[U]) logoutAll(w http.ResponseWriter, r *http.Request, m *moun
 // (RFC 6749 section 6); a cookie client's browser sends the refresh cookie,
 // and the request is CSRF-checked like a login. Any refresh token not
 // accepted (unknown, expired, revoked, reused) is 401, as is one whose user
-// is gone or may no longer sign in (CheckSignIn); an unverified user where
-// verification is required is 403. The AfterLogin hook is not called: no
-// one logged in.
+// is gone or may no longer sign in (CheckSignIn), or whose session was
+// ended one by one (user.Base.EndedSessions); an unverified user where
+// verification is required is 403. The new access token belongs to the
+// family's session. The AfterLogin hook is not called: no one logged in.
 func (a *UsersAuth[U]) refreshHandler(m *mounted) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := a.refresh(w, r, m); err != nil {
@@ -217,6 +225,11 @@ func (a *UsersAuth[U]) refresh(w http.ResponseWriter, r *http.Request, m *mounte
 	if err == nil {
 		err = a.manager.CheckSignIn(ctx, u, user.SignInRefresh)
 	}
+	if err == nil && u.UserBase().SessionEnded(rt.FamilyID.String()) {
+		// Ended one by one, and its family outlived the ending (a store
+		// that failed then): end it now.
+		err = user.ErrNotFound
+	}
 	if errors.Is(err, user.ErrNotFound) || errors.Is(err, user.ErrInvalidCredentials) {
 		// The family outlived its user's access (a row removed or
 		// deactivated behind the Manager's back): end it.
@@ -230,9 +243,19 @@ func (a *UsersAuth[U]) refresh(w http.ResponseWriter, r *http.Request, m *mounte
 	if err != nil {
 		return err
 	}
+	ctx = backend.WithLogin(ctx, backend.Login{SessionID: rt.FamilyID, Origin: rt.Origin})
 	access, err := m.Strategy.WriteToken(ctx, u.UserBase())
 	if err != nil {
 		return err
+	}
+	if _, keeps := m.Strategy.(backend.SessionKeeper); keeps {
+		// The session may have been ended between the rotation and the
+		// new token, which its ending did not see: end that token too.
+		// (A JWT of it is refused through the user record anyway.)
+		if _, err := m.refresher.Store().GetRefreshToken(ctx, auth.TokenDigest(grant.Token)); errors.Is(err, auth.ErrRefreshTokenNotFound) {
+			_ = m.Strategy.DestroyToken(context.WithoutCancel(ctx), access, u.UserBase())
+			return ErrUnauthorized
+		}
 	}
 	return m.refreshTransport.WriteLoginRefresh(w, access, grant)
 }

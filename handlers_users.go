@@ -47,7 +47,7 @@ func (a *UsersAuth[U]) patchMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := hookContext(r)
+	ctx := userContext(r, s)
 	if a.requireCurrentPassword && (upd.Email != nil || upd.Password != nil) {
 		if err := a.reauthenticate(r, s.user, obj); err != nil {
 			return err

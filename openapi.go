@@ -282,6 +282,9 @@ func pathParameter(name, path string) *openapi.Parameter {
 	case name == "id":
 		p.Description = "The user's id. An id that is not a UUID is answered as an unknown one, 404."
 		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
+	case name == "session":
+		p.Description = "The session's id, as the session listing gives it."
+		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
 	case name == "provider":
 		p.Description = "The name of the identity provider (Provider.Name)."
 	}

@@ -67,6 +67,8 @@ func (a *UsersAuth[U]) describeUsers(d *apiDoc, prefix string) {
 		user:        true,
 		responses:   admin(http.MethodDelete, noContent("Deleted.")),
 	})
+	a.describeListUsers(d, prefix)
+	a.describeSessions(d, prefix)
 	a.describeTwoFactorUsers(d, prefix)
 	a.describePasskeyUsers(d, prefix)
 	a.describeOAuthUsers(d, prefix)

@@ -166,7 +166,9 @@ type Options[U user.Model] struct {
 	// load balancers. A request from one of them is counted, and logged,
 	// under the client address its X-Forwarded-For names, read right to
 	// left; a request from anywhere else under its RemoteAddr, whatever
-	// headers it carries. Empty means no proxy is trusted.
+	// headers it carries. It is also the address a session records at
+	// sign-in (GET /users/me/sessions shows it). Empty means no proxy is
+	// trusted: behind one, every client would be the proxy.
 	TrustedProxies []netip.Prefix
 
 	// IncludeOAuthAccounts adds "oauth_accounts" (id, oauth_name,

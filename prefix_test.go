@@ -187,7 +187,8 @@ func (b *browser) send(r *req) reply {
 }
 
 // TestPathPrefixBareMount: with a prefix, Mount's catch-alls take the bare
-// /api/auth and /api/users, and leave /auth and /users to the host.
+// /api/auth and /api/users (GET /api/users is the listing), and leave /auth
+// and /users to the host.
 func TestPathPrefixBareMount(t *testing.T) {
 	ta := newUserApp(t, func(o *Options[*user.User]) { o.PathPrefix = "/api/v1" })
 	ta.handler = http.NewServeMux()
@@ -198,7 +199,7 @@ func TestPathPrefixBareMount(t *testing.T) {
 		json   bool
 	}{
 		{"/api/v1/auth", http.StatusNotFound, true},
-		{"/api/v1/users", http.StatusNotFound, true},
+		{"/api/v1/users", http.StatusUnauthorized, true}, // the listing, without a token
 		{"/api/v1/users/", http.StatusNotFound, true},
 		{"/auth", http.StatusNotFound, false},
 		{"/users/me", http.StatusNotFound, false},

@@ -59,6 +59,16 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 		{http.MethodPatch, prefix + "/{id}", a.handlePatchUser},
 		{http.MethodDelete, prefix + "/{id}", a.handleDeleteUser},
 	}
+	if a.listUsers {
+		// GET /users (ours), where the store can page through users; GET /
+		// of the router alone.
+		path := prefix
+		if path == "" {
+			path = "/{$}"
+		}
+		routes = append(routes, route{http.MethodGet, path, a.handleListUsers})
+	}
+	routes = append(routes, a.sessionsRoutes(prefix)...)       // /me/sessions, /{id}/sessions (ours)
 	routes = append(routes, a.twoFactorUsersRoutes(prefix)...) // /me/2fa/..., with TwoFactor
 	routes = append(routes, a.passkeyUsersRoutes(prefix)...)   // /me/passkeys/..., with Passkeys
 	return append(routes, a.oauthUsersRoutes(prefix)...)       // DELETE /me/oauth/{provider}, with OAuth
@@ -69,13 +79,14 @@ func (a *UsersAuth[U]) usersRoutes(prefix string) []route {
 // /auth/reset-password, /auth/request-verify-token, /auth/verify,
 // /auth/{backend}/login, /logout and /logout-all for each backend (and
 // /refresh for a backend with refresh tokens), the OAuth routes of each
-// provider, and /users/me and /users/{id}; with TwoFactor or Passkeys, the
-// second step and the routes of second factors and passkeys (see their
-// Options). Unknown paths answer 404 and
-// unknown methods 405, in JSON. It matches the request's whole URL path, so
-// it is mounted where a router passes the path on unchanged: chi's
-// r.Mount("/api", ua.Handler()) with PathPrefix "/api", a gin or echo
-// wildcard route, or a ServeMux pattern.
+// provider, /users/me and /users/{id}, the session routes under
+// /users/me/sessions and /users/{id}/sessions, GET /users when the store can
+// list users (user.UserLister); with TwoFactor or Passkeys, the second step
+// and the routes of second factors and passkeys (see their Options).
+// Unknown paths answer 404 and unknown methods 405, in JSON. It matches the
+// request's whole URL path, so it is mounted where a router passes the path
+// on unchanged: chi's r.Mount("/api", ua.Handler()) with PathPrefix "/api",
+// a gin or echo wildcard route, or a ServeMux pattern.
 func (a *UsersAuth[U]) Handler() http.Handler {
 	return a.newRouter(a.allRoutes())
 }
@@ -230,8 +241,10 @@ func pathMatch(requestPath, cookiePath string) bool {
 }
 
 // UsersHandler returns the users router alone: GET and PATCH /me, GET, PATCH
-// and DELETE /{id}, the routes under /me/2fa and /me/passkeys when those
-// are on, to mount under a prefix of your choice (see At).
+// and DELETE /{id}, the session routes (/me/sessions, /{id}/sessions), GET /
+// (the listing, when the store lists users), and the routes under /me/2fa
+// and /me/passkeys when those are on, to mount under a prefix of your
+// choice (see At).
 func (a *UsersAuth[U]) UsersHandler(opts ...HandlerOption) http.Handler {
 	return a.newRouter(a.usersRoutes(handlerPath(opts)))
 }

@@ -418,5 +418,5 @@ func writeRecoveryCodes(w http.ResponseWriter, codes []string) error {
 // endOtherSessions ends every session of s's user but s itself, after a
 // second factor was enabled or removed in it.
 func (a *UsersAuth[U]) endOtherSessions(ctx context.Context, s session[U]) error {
-	return a.manager.EndSessions(ctx, s.user)
+	return a.manager.EndOtherSessions(ctx, s.user, s.current())
 }

@@ -25,8 +25,10 @@
 package usersauth
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -49,6 +51,10 @@ type UsersAuth[U user.Model] struct {
 	limiter           *limiter
 	oauth             *oauthSetup // nil without OAuth
 	prefix            string      // Options.PathPrefix
+	// listUsers: the store pages through users (user.UserLister), so GET
+	// /users is served.
+	listUsers bool
+	rand      io.Reader
 	// requireCurrentPassword: see Options.RequireCurrentPassword.
 	requireCurrentPassword bool
 	// twoFactor is Options.TwoFactor, nil when second factors are off;
@@ -68,11 +74,14 @@ type UsersAuth[U user.Model] struct {
 // type that does not embed user.Base, or an OAuth configuration that cannot
 // work (see OAuthProvider; a store without user.OAuthStore among others).
 //
-// New also wires the ending of sessions: when a password is changed or
-// reset, a user deactivated or deleted, or POST /auth/{name}/logout-all
-// called, every configured strategy that is a backend.Revoker and every
-// refresh store revokes the user's tokens (each once, however many backends
-// share it), and revocable JWTs die with the user's TokenEpoch.
+// New also wires the sessions: when a password is changed or reset, a user
+// deactivated or deleted, or POST /auth/{name}/logout-all called, every
+// configured strategy that is a backend.Revoker and every refresh store
+// revokes the user's tokens (each once, however many backends share it),
+// and JWTs die with the user's TokenEpoch; a user's own password change
+// spares the session it is made in. The sessions of the strategies that
+// are backend.SessionKeepers and of the refresh stores are what the
+// session routes list and end.
 func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if opts.Store == nil {
 		return nil, errors.New("usersauth: Options.Store is required")
@@ -127,7 +136,7 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	}
 	mo := user.ManagerOptions[U]{
 		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
-		ResetTokens: resetTokens, VerifyTokens: verifyTokens, EndSessions: endSessions(backends),
+		ResetTokens: resetTokens, VerifyTokens: verifyTokens, Sessions: newSessionStore(backends),
 		RequireVerification: opts.RequireVerification,
 	}
 	if err := twoFactorOptions(&opts, &mo); err != nil {
@@ -169,6 +178,10 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	}
 	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err
+	}
+	_, a.listUsers = opts.Store.(user.UserLister[U])
+	if a.rand = opts.Rand; a.rand == nil {
+		a.rand = rand.Reader
 	}
 	if opts.RequireVerification {
 		a.userReq |= Verified

@@ -21,7 +21,8 @@
 //   - Opaque tokens: RandomToken makes the 32-byte random tokens of the
 //     database and Redis strategies and of refresh tokens, and TokenDigest
 //     the SHA-256 digest a server stores instead of the token; AccessToken
-//     and RefreshToken are the records those stores keep.
+//     and RefreshToken are the records those stores keep, with the Origin
+//     of their session.
 //   - Secrets at rest: Sealer seals them with AES-256-GCM under a key ring
 //     (the first key seals, every key opens, so keys rotate), DeriveKey
 //     derives purpose keys from one host secret with HKDF, and recovery

@@ -35,6 +35,8 @@ type cacheEntry struct {
 	id       uuid.UUID
 	exp, nbf time.Time // nbf is zero when the token had none
 	epoch    int64     // the epoch claim of a revocable strategy's token
+	session  uuid.UUID // its session claim, uuid.Nil when it has none
+	sid      string    // session in canonical form, "" when it has none
 }
 
 // maxShards bounds the shard count; more shards than cores buys little.

@@ -16,7 +16,9 @@
 //     OAuth sign-in, and calls the host's Hooks. CheckSignIn is the one
 //     rule of who may be given a session; every way in applies it. Ending
 //     a user's sessions (a new password, deactivation, deletion, "log out
-//     everywhere") is decided here too.
+//     everywhere", all but the current one, one device) is decided here
+//     too, over a SessionStore, as is listing them and the users
+//     (UserLister).
 //   - Addresses and passwords: NormalizeEmail validates the addresses
 //     users type, NormalizeProviderEmail those identity providers vouch
 //     for, EmailKey makes the key stores compare; PasswordPolicy is the

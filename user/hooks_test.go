@@ -25,7 +25,7 @@ type hookFixture struct {
 	logs                *bytes.Buffer
 	u                   *user.User
 	resetToken, vfToken string
-	ended               int // EndSessions calls
+	sessions            *endRecorder
 }
 
 const panicValue = "panic value holding a secret: hunter2"
@@ -35,7 +35,7 @@ func boom() { panic(panicValue) }
 func newHookFixture(t *testing.T, set func(*user.Hooks[*user.User])) *hookFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &hookFixture{store: memory.New[*user.User](), hasher: hasher(t, small), logs: &bytes.Buffer{}}
+	f := &hookFixture{store: memory.New[*user.User](), hasher: hasher(t, small), logs: &bytes.Buffer{}, sessions: &endRecorder{}}
 	hooks := user.Hooks[*user.User]{
 		AfterForgotPassword: func(_ context.Context, _ *user.User, token string) error { f.resetToken = token; return nil },
 		AfterRequestVerify:  func(_ context.Context, _ *user.User, token string) error { f.vfToken = token; return nil },
@@ -45,7 +45,7 @@ func newHookFixture(t *testing.T, set func(*user.Hooks[*user.User])) *hookFixtur
 	}
 	opts := user.ManagerOptions[*user.User]{
 		Store: f.store, Hasher: f.hasher, Hooks: hooks, Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
-		EndSessions: func(context.Context, uuid.UUID) error { f.ended++; return nil },
+		Sessions: f.sessions,
 	}
 	opts.ResetTokens.Secret = resetSecret
 	opts.VerifyTokens.Secret = resetSecret
@@ -203,7 +203,7 @@ func TestRefusingHookPanics(t *testing.T) {
 		if _, err := f.store.Get(ctx, f.u.ID); err != nil {
 			t.Errorf("the user is gone: %v", err)
 		}
-		if f.ended != 0 || strings.Contains(f.logs.String(), "AfterDelete ran") {
+		if len(f.sessions.calls) != 0 || strings.Contains(f.logs.String(), "AfterDelete ran") {
 			t.Error("sessions were ended or AfterDelete ran")
 		}
 	})
@@ -256,7 +256,7 @@ func TestRefusingHookPanics(t *testing.T) {
 			if _, err := f.m.Authenticate(ctx, "king.arthur@camelot.bt", "guinevere"); err != nil {
 				t.Errorf("the old password no longer works: %v", err)
 			}
-			if f.ended != 0 {
+			if len(f.sessions.calls) != 0 {
 				t.Error("sessions were ended")
 			}
 			if logs := f.logs.String(); !strings.Contains(logs, "index out of range [0] with length 0") {

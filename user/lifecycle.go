@@ -114,7 +114,7 @@ func (m *Manager[U]) ResetPassword(ctx context.Context, token, password string) 
 			return ErrBadResetToken
 		}
 		cb.HashedPassword = hash
-		cb.TokenEpoch++
+		endAllInRecord(cb)
 		return nil
 	})
 	if errors.Is(err, ErrNotFound) {

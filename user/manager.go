@@ -40,14 +40,16 @@ type ManagerOptions[U Model] struct {
 	// VerifyTokens signs and checks e-mail verification tokens, with the
 	// defaults auth.VerifyAudience and an hour.
 	VerifyTokens auth.PurposeToken
-	// EndSessions ends every server-side session of a user: the tokens of
-	// database and Redis strategies, refresh-token families. The Manager
-	// calls it once the change is written, when the password is changed or
-	// reset, when the user is deactivated or deleted, and from
-	// Manager.EndSessions; the user's TokenEpoch has been incremented in
-	// that same write. Nil means there is nothing server-side to end.
-	// usersauth.New sets it to end the sessions of every configured backend.
-	EndSessions func(ctx context.Context, userID uuid.UUID) error
+	// Sessions is where the sessions of users are listed and ended: the
+	// tokens of database and Redis strategies, refresh-token families. The
+	// Manager ends a user's sessions through it once the change is
+	// written, when the password is changed or reset, when the user is
+	// deactivated or deleted, and from EndSessions, EndOtherSessions and
+	// EndSession; the user's record (TokenEpoch, KeptToken, EndedSessions)
+	// was written first, which ends JWTs. Nil means there is nothing
+	// server-side to end or list. usersauth.New sets it to the sessions of
+	// every configured backend.
+	Sessions SessionStore
 	// RequireVerification lets only users who verified their e-mail address
 	// sign in: see CheckSignIn.
 	RequireVerification bool
@@ -96,7 +98,7 @@ type Manager[U Model] struct {
 	rand                io.Reader
 	resetTokens         auth.PurposeToken
 	verifyTokens        auth.PurposeToken
-	endSessions         func(ctx context.Context, userID uuid.UUID) error
+	sessions            SessionStore
 	requireVerification bool
 	tf                  *twoFactor // second factors (twofactor.go)
 	pk                  *passkeys  // passkeys (passkeys.go)
@@ -116,7 +118,7 @@ func NewManager[U Model](o ManagerOptions[U]) (*Manager[U], error) {
 	}
 	m := &Manager[U]{store: o.Store, hasher: o.Hasher, hooks: o.Hooks, policy: o.Policy, log: o.Logger, rand: o.Rand,
 		resetTokens: purposeDefaults(o.ResetTokens, auth.ResetPasswordAudience), verifyTokens: purposeDefaults(o.VerifyTokens, auth.VerifyAudience),
-		endSessions: o.EndSessions, requireVerification: o.RequireVerification}
+		sessions: o.Sessions, requireVerification: o.RequireVerification}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
@@ -327,7 +329,11 @@ type Update struct {
 }
 
 // UpdateSelf applies upd to u as the user's own change, as PATCH /users/me
-// does: the flags are ignored. See UpdateAsSuperuser for the rest.
+// does: the flags are ignored. A new password ends every other session of
+// the user and keeps the one the change is made in, as EndOtherSessions
+// does, when ctx names it (WithCurrentSession: the routes set it); without
+// one, it ends every session, as UpdateAsSuperuser does. See
+// UpdateAsSuperuser for the rest.
 func (m *Manager[U]) UpdateSelf(ctx context.Context, u U, upd Update) (U, error) {
 	return m.update(ctx, u, upd, false)
 }
@@ -343,9 +349,9 @@ func (m *Manager[U]) UpdateSelf(ctx context.Context, u U, upd Update) (U, error)
 // A new password, or setting IsActive to false, ends every session of the
 // user (OWASP Session Management Cheat Sheet: renew the session on any
 // privilege or credential change): TokenEpoch is incremented in the same
-// write, then the EndSessions option is called. If that call fails, the
-// change stays written and the updated user is returned with an error
-// wrapping ErrSessionsNotEnded.
+// write, then the Sessions option ends the server-side ones. If that
+// fails, the change stays written and the updated user is returned with an
+// error wrapping ErrSessionsNotEnded.
 func (m *Manager[U]) UpdateAsSuperuser(ctx context.Context, u U, upd Update) (U, error) {
 	return m.update(ctx, u, upd, true)
 }
@@ -376,6 +382,9 @@ func (m *Manager[U]) update(ctx context.Context, u U, upd Update, trusted bool) 
 		}
 	}
 	ends := upd.Password != nil || (trusted && upd.IsActive != nil && !*upd.IsActive)
+	// The user's own password change keeps the session it is made in.
+	keep, keeps := CurrentSessionFrom(ctx)
+	keeps = keeps && ends && !trusted
 	var changed []string
 	updated, err := m.store.Update(ctx, id, func(cur U) error {
 		changed = changed[:0]
@@ -419,8 +428,11 @@ func (m *Manager[U]) update(ctx context.Context, u U, upd Update, trusted bool) 
 				changed = append(changed, "is_verified")
 			}
 		}
-		if ends {
-			b.TokenEpoch++
+		switch {
+		case keeps:
+			endOthersInRecord(b, keep)
+		case ends:
+			endAllInRecord(b)
 		}
 		return nil
 	})
@@ -430,7 +442,10 @@ func (m *Manager[U]) update(ctx context.Context, u U, upd Update, trusted bool) 
 	if upd.Password != nil {
 		m.log.LogAttrs(ctx, slog.LevelInfo, "password changed", slog.String("user_id", id.String()))
 	}
-	if ends {
+	switch {
+	case keeps:
+		err = m.endOthers(ctx, id, keep, "password changed; other sessions ended")
+	case ends:
 		why := "deactivated"
 		if upd.Password != nil {
 			why = "password changed"
@@ -449,7 +464,7 @@ func (m *Manager[U]) afterUpdate(ctx context.Context, u U, changed []string) {
 }
 
 // Delete removes u after the BeforeDelete hook allowed it, then ends its
-// sessions (the EndSessions option). Errors: the hook's (a *RejectedError
+// sessions (the Sessions option). Errors: the hook's (a *RejectedError
 // for a refusal the client may see; one wrapping ErrHookPanicked when it
 // panicked), ErrNotFound, the store's own, or, once the user is deleted,
 // one wrapping ErrSessionsNotEnded.

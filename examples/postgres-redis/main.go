@@ -177,7 +177,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 				Refresh:  a.refresh,
 			},
 			{Name: "cookie", Transport: backend.Cookie(backend.CookieOptions{MaxAge: int(accessLifetime / time.Second)}), Strategy: a.tokens},
-			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.NewJWT(backend.JWTConfig{Secret: secret, Lifetime: accessLifetime, Revocable: true})},
+			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, accessLifetime)},
 		},
 		Logger: log,
 		Hooks: user.Hooks[*user.User]{

@@ -132,6 +132,9 @@ type Req struct {
 	Method, Path string
 	Body         io.Reader
 	Header       http.Header
+	// RemoteAddr, when set, is the request's; httptest's 192.0.2.1:1234
+	// otherwise.
+	RemoteAddr string
 }
 
 // NewReq starts a request.
@@ -173,6 +176,12 @@ func (r *Req) With(k, v string) *Req {
 	return r
 }
 
+// From sets the address the request comes from ("203.0.113.7:4711").
+func (r *Req) From(addr string) *Req {
+	r.RemoteAddr = addr
+	return r
+}
+
 // Form sets a URL-encoded form body of name, value pairs.
 func (r *Req) Form(fields ...string) *Req {
 	v := url.Values{}
@@ -206,6 +215,9 @@ func Serve(h http.Handler, r *Req) Response {
 	hr := httptest.NewRequest(r.Method, r.Path, body)
 	for k, v := range r.Header {
 		hr.Header[k] = v
+	}
+	if r.RemoteAddr != "" {
+		hr.RemoteAddr = r.RemoteAddr
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, hr)

@@ -145,9 +145,13 @@ func TestRefreshAfterUserChanges(t *testing.T) {
 		change func(t *testing.T, sa *sessionApp, p pair)
 		want   int
 	}{
-		{"password change", func(t *testing.T, sa *sessionApp, p pair) {
-			sa.mustDo(newReq("PATCH", "/users/me").Bearer(p.access).JSON(`{"password":"excalibur"}`), http.StatusOK)
+		{"password change in another session", func(t *testing.T, sa *sessionApp, p pair) {
+			other := sa.loginPair("king.arthur@camelot.bt", "guinevere")
+			sa.mustDo(newReq("PATCH", "/users/me").Bearer(other.access).JSON(`{"password":"excalibur"}`), http.StatusOK)
 		}, 401},
+		{"password change in this session", func(t *testing.T, sa *sessionApp, p pair) {
+			sa.mustDo(newReq("PATCH", "/users/me").Bearer(p.access).JSON(`{"password":"excalibur"}`), http.StatusOK)
+		}, 200},
 		{"logout-all", func(t *testing.T, sa *sessionApp, p pair) {
 			sa.mustDo(newReq("POST", "/auth/bearer/logout-all").Bearer(p.access), http.StatusNoContent)
 		}, 401},

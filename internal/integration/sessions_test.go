@@ -67,8 +67,15 @@ type trigger struct {
 
 func triggers() []trigger {
 	return []trigger{
-		{"password change via PATCH /users/me", func(t *testing.T, sa *sessionApp, _ uuid.UUID, arthur, _ string) {
-			sa.mustDo(newReq("PATCH", "/users/me").Bearer(arthur).JSON(`{"password":"excalibur"}`), http.StatusOK)
+		{"password change via PATCH /users/me in another session", func(t *testing.T, sa *sessionApp, _ uuid.UUID, _, _ string) {
+			// A JWT issued in the same second as another of its user is
+			// that token byte for byte: a second later, it is another.
+			sa.clock.Advance(time.Second)
+			changer := sa.token("king.arthur@camelot.bt", "guinevere")
+			sa.mustDo(newReq("PATCH", "/users/me").Bearer(changer).JSON(`{"password":"excalibur"}`), http.StatusOK)
+			if got := sa.me(changer); got != http.StatusOK {
+				t.Fatalf("the token that changed the password = %d, want 200", got)
+			}
 		}, "excalibur"},
 		{"password change by a superuser", func(t *testing.T, sa *sessionApp, id uuid.UUID, _, boss string) {
 			sa.mustDo(newReq("PATCH", "/users/"+id.String()).Bearer(boss).JSON(`{"password":"excalibur"}`), http.StatusOK)
@@ -372,7 +379,7 @@ func TestRefreshRouteOnlyWhenEnabled(t *testing.T) {
 	}
 }
 
-// TestEpochTokensFromBefore: JWTs issued before Revocable was turned on
+// TestEpochTokensFromBefore: JWTs issued before the user's sessions were first ended
 // (no epoch claim) keep working until the user's sessions are first ended.
 func TestEpochTokensFromBefore(t *testing.T) {
 	sa := newSessionApp(t, kindNamed("jwt-epoch"), nil)

@@ -82,8 +82,10 @@ func kinds() []kind {
 			c, prefix := testRedis(t)
 			return parts{memory.New[*user.User](), redistoken.New(redistoken.Config{Client: c, KeyPrefix: prefix, Lifetime: time.Hour, Now: now}), redistoken.NewRefreshStore(c, prefix)}
 		}},
+		// The JWT strategy as configured by default: revocable through
+		// what the user record says of its sessions.
 		{"jwt-epoch", false, func(t testing.TB, now func() time.Time) parts {
-			return parts{memory.New[*user.User](), backend.NewJWT(backend.JWTConfig{Secret: testSecret, Lifetime: time.Hour, Now: now, Revocable: true}), memory.NewRefreshStore()}
+			return parts{memory.New[*user.User](), backend.NewJWT(backend.JWTConfig{Secret: testSecret, Lifetime: time.Hour, Now: now}), memory.NewRefreshStore()}
 		}},
 	}
 }

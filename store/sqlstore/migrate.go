@@ -58,6 +58,7 @@ func migrations() []migration {
 		{version: 22, name: "user_kept_token", sql: true},
 		{version: 23, name: "two_factor", sql: true},
 		{version: 24, name: "passkeys", sql: true},
+		{version: 25, name: "sessions", sql: true},
 	}
 }
 
