@@ -33,7 +33,7 @@ func TestLayering(t *testing.T) {
 		// tests: the package's tests link no driver either.
 		tests bool
 	}{
-		{module, drivers, true},
+		{module, append([]string{"github.com/getkin"}, drivers...), true},
 		{module + "/user", append([]string{"net/http", module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/auth", append([]string{"net/http", module + "/user", module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/backend", append([]string{module + "/store"}, drivers...), false},
@@ -48,6 +48,12 @@ func TestLayering(t *testing.T) {
 		{module + "/internal/wire", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/oauthflow", append([]string{module, module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/internal/apptest", append([]string{module}, drivers...), false},
+		// The OpenAPI object model knows no domain; its validator is for
+		// the tests of a package no host imports.
+		{module + "/internal/openapi", append([]string{module, module + "/user", module + "/store", module + "/backend", "github.com/getkin"}, drivers...), true},
+		// Test-only, imported by no one: its tests link what the
+		// document describes, passkey/webauthn included.
+		{module + "/internal/openapitest", drivers, false},
 		// The shared tests of the examples: a host's smoke test, and the
 		// README's blocks compared with the examples' source.
 		{module + "/internal/hosttest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
@@ -127,8 +133,8 @@ func TestLayering(t *testing.T) {
 
 // TestHostGoSum: a host module that imports the root and store/memory
 // resolves, with go mod tidy, without pgx, go-redis, modernc, go-webauthn,
-// chromedp or the common-password list and its zxcvbn module: not in its
-// build, not in its go.sum. It runs offline, from the
+// chromedp, kin-openapi or the common-password list and its zxcvbn module:
+// not in its build, not in its go.sum. It runs offline, from the
 // module cache the build of this module filled.
 func TestHostGoSum(t *testing.T) {
 	if testing.Short() {
@@ -186,7 +192,7 @@ func main() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, heavy := range []string{"github.com/jackc/pgx", "github.com/redis/go-redis", "modernc.org/", "github.com/go-webauthn", "github.com/chromedp", "github.com/trustelem/zxcvbn", module + "/user/commonpw"} {
+	for _, heavy := range []string{"github.com/jackc/pgx", "github.com/redis/go-redis", "modernc.org/", "github.com/go-webauthn", "github.com/chromedp", "github.com/getkin", "github.com/trustelem/zxcvbn", module + "/user/commonpw"} {
 		if strings.Contains(string(sum), heavy) {
 			t.Errorf("the host's go.sum holds %s:\n%s", heavy, sum)
 		}

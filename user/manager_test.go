@@ -189,10 +189,10 @@ func TestSchemaOf(t *testing.T) {
 	if f, _ := s.Lookup("name"); !f.Required || f.Nullable {
 		t.Fatalf("name: %+v", f)
 	}
-	if f, _ := s.Lookup("plan"); !f.SuperuserOnly {
+	if f, _ := s.Lookup("plan"); !f.SuperuserOnly || !f.OmitEmpty {
 		t.Fatalf("plan: %+v", f)
 	}
-	if f, _ := s.Lookup("avatar"); !f.Nullable {
+	if f, _ := s.Lookup("avatar"); !f.Nullable || f.OmitEmpty {
 		t.Fatalf("avatar: %+v", f)
 	}
 	if _, ok := s.Lookup("Name"); ok {

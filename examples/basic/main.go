@@ -2,7 +2,9 @@
 // (register, login with a bearer JWT or a cookie, profile, superuser user
 // management, password reset, e-mail verification) on
 // http://localhost:8000, with nothing to set up. Reset and verification
-// tokens are written to the log instead of being mailed.
+// tokens are written to the log instead of being mailed. Its page at / tries
+// the cookie backend in a browser; GET /openapi.json is the OpenAPI
+// document a frontend generates its client from.
 //
 //	go run ./examples/basic [-addr :8000] [-refresh] [-origin https://login.example.com]
 //
@@ -191,9 +193,18 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	pageH, err := pageHandler()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	ua.Mount(mux)
 	mux.Handle("GET /authenticated-route", ua.RequireUser(usersauth.Active)(http.HandlerFunc(authenticatedRoute)))
+	// The OpenAPI document of the routes above, and pages to try them in
+	// a browser (page.go, passkeys.go).
+	mux.Handle("GET /openapi.json", ua.OpenAPIHandler())
+	mux.Handle("GET /{$}", pageH)
 	mux.Handle("GET /passkeys", passkeyPageHandler())
 	// Every other path answers as FastAPI does: 404 {"detail":"Not Found"}.
 	mux.Handle("/", ua.NotFoundHandler())

@@ -433,7 +433,7 @@ func TestRefreshFlag(t *testing.T) {
 // TestUnknownPathsAnswerAsFastAPI: every path the server has no route for
 // answers FastAPI's JSON 404, the bare /auth and /users/ included (no
 // redirect to /auth/), and not Go's text/plain one. (GET /users is the
-// superuser's listing, ours: 401 without a token.)
+// superuser's listing, ours: 401 without a token; / is the page.)
 func TestUnknownPathsAnswerAsFastAPI(t *testing.T) {
 	_, base := startServer(t)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -441,7 +441,7 @@ func TestUnknownPathsAnswerAsFastAPI(t *testing.T) {
 	if resp, body := x.do("GET", "/users", nil, nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("GET /users without a token: %d %s", resp.StatusCode, body)
 	}
-	for _, path := range []string{"/", "/nowhere", "/docs", "/auth", "/users/", "/auth/nowhere", "/authenticated-route/x"} {
+	for _, path := range []string{"/index.html", "/nowhere", "/docs", "/auth", "/users/", "/auth/nowhere", "/authenticated-route/x"} {
 		t.Run(path, func(t *testing.T) {
 			resp, body := x.do("GET", path, nil, nil)
 			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/json" ||

@@ -153,6 +153,13 @@ func (f *Flow) RedirectURL() string { return f.redirectURL }
 // association routes are off.
 func (f *Flow) AssociateRedirectURL() string { return f.associateRedirectURL }
 
+// RedirectsAllowed reports whether the authorize route takes ?redirect_to=:
+// some origin is allowed.
+func (f *Flow) RedirectsAllowed() bool { return len(f.origins) > 0 }
+
+// CSRFCookieName is the name of the cookie the state is bound to.
+func (f *Flow) CSRFCookieName() string { return f.cookieName }
+
 // CheckCallbackURL accepts an absolute URL without fragment or user info:
 // https, or http on a loopback host, so that codes never cross a network in
 // clear (RFC 9700 section 2.6).
