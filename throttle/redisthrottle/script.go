@@ -12,8 +12,10 @@ package redisthrottle
 //
 // It returns {allowed (0 or 1), retry after, remaining, reset after}, the
 // durations in microseconds; a refund returns {1, 0, 0, 0}. A key is stored
-// with a time to live ending when its bucket is full again, and deleted when
-// a refund fills it.
+// with a time to live ending when its bucket is full again (two seconds at
+// least, so that a caller's clock that runs apart from the server's, as a
+// test's does, never sees a key expire under it), and deleted when a refund
+// fills it.
 const gcraScript = `
 if redis.replicate_commands then
 	redis.replicate_commands() -- TIME then a write: Redis before 5 must replicate effects
@@ -30,7 +32,9 @@ if tat < now then
 	tat = now
 end
 local function store(t)
-	redis.call('SET', KEYS[1], string.format('%d', t), 'PX', string.format('%d', math.ceil((t - now) / 1000)))
+	-- Two seconds at least: a clock the caller gives (tests) runs apart
+	-- from the server's, which expires the key.
+	redis.call('SET', KEYS[1], string.format('%d', t), 'PX', string.format('%d', math.max(math.ceil((t - now) / 1000), 2000)))
 end
 if ARGV[1] == 'refund' then
 	if tat - interval <= now then
