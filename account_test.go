@@ -1,15 +1,18 @@
 package usersauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -213,14 +216,14 @@ func TestAcceptedWhateverTheEmail(t *testing.T) {
 	for _, route := range []string{"/auth/forgot-password", "/auth/request-verify-token"} {
 		var first *response
 		for _, email := range []string{"active@camelot.bt", "nobody@camelot.bt", "sleepy@camelot.bt", "verified@camelot.bt"} {
-			res := ta.do(newReq("POST", route).jsonBody(`{"email":"` + email + `"}`))
-			if res.status != 202 || string(res.body) != "null" || res.header.Get("Content-Type") != "application/json" {
-				t.Fatalf("%s %s: %d %s", route, email, res.status, res.body)
+			res := ta.do(newReq("POST", route).JSON(`{"email":"` + email + `"}`))
+			if res.Status != 202 || string(res.Body) != "null" || res.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("%s %s: %d %s", route, email, res.Status, res.Body)
 			}
 			if first == nil {
 				first = &res
-			} else if fmt.Sprint(res.header) != fmt.Sprint(first.header) {
-				t.Fatalf("%s: headers differ: %v vs %v", route, res.header, first.header)
+			} else if fmt.Sprint(res.Header) != fmt.Sprint(first.Header) {
+				t.Fatalf("%s: headers differ: %v vs %v", route, res.Header, first.Header)
 			}
 		}
 	}
@@ -254,10 +257,10 @@ func TestForgotPasswordAnswersBeforeTheHook(t *testing.T) {
 		}
 	})
 	ta.register("king.arthur@camelot.bt", "guinevere")
-	before := ta.hasher.total()
-	res := ta.do(newReq("POST", "/auth/forgot-password").jsonBody(`{"email":"king.arthur@camelot.bt"}`))
-	if res.status != 202 {
-		t.Fatalf("%d %s", res.status, res.body)
+	before := ta.hasher.Total()
+	res := ta.do(newReq("POST", "/auth/forgot-password").JSON(`{"email":"king.arthur@camelot.bt"}`))
+	if res.Status != 202 {
+		t.Fatalf("%d %s", res.Status, res.Body)
 	}
 	select {
 	case <-ran:
@@ -267,7 +270,7 @@ func TestForgotPasswordAnswersBeforeTheHook(t *testing.T) {
 	close(release)
 	<-ran
 	ta.ua.Shutdown(context.Background())
-	if n := ta.hasher.total() - before; n != 1 {
+	if n := ta.hasher.Total() - before; n != 1 {
 		t.Fatalf("forgot-password hashed %d times, want 1 (the fingerprint)", n)
 	}
 	if !strings.Contains(ta.logText(), "smtp: connection refused") {
@@ -284,7 +287,11 @@ func TestAccountRoutesContract(t *testing.T) {
 		if lifetime < 0 { // already expired
 			issued, lifetime = now.Add(2*lifetime-time.Hour), time.Hour
 		}
-		tok, err := auth.PurposeToken{Secret: secret, Audience: aud, Lifetime: lifetime, Now: func() time.Time { return issued }}.Sign(claims)
+		var ordered []auth.Claim
+		for _, k := range slices.Sorted(maps.Keys(claims)) {
+			ordered = append(ordered, auth.Claim{Name: k, Value: claims[k]})
+		}
+		tok, err := auth.PurposeToken{Secret: secret, Audience: aud, Lifetime: lifetime, Now: func() time.Time { return issued }}.Sign(ordered...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,7 +305,7 @@ func TestAccountRoutesContract(t *testing.T) {
 	sleepyFgpt, _ := w.hasher.Hash(context.Background(), sleepy.HashedPassword)
 	verifyClaims := map[string]any{"sub": w.arthurID.String(), "email": "king.arthur@camelot.bt"}
 	post := func(path, body string) func(*world) *req {
-		return func(*world) *req { return newReq("POST", path).jsonBody(body) }
+		return func(*world) *req { return newReq("POST", path).JSON(body) }
 	}
 	reset := func(token, password string) func(*world) *req {
 		return post("/auth/reset-password", fmt.Sprintf(`{"token":%q,"password":%q}`, token, password))
@@ -353,7 +360,7 @@ func TestSeparateTokenSecrets(t *testing.T) {
 		o.ResetPasswordTokenLifetime = 10 * time.Minute
 	})
 	id := ta.register("king.arthur@camelot.bt", "guinevere")
-	ta.do(newReq("POST", "/auth/forgot-password").jsonBody(`{"email":"king.arthur@camelot.bt"}`))
+	ta.do(newReq("POST", "/auth/forgot-password").JSON(`{"email":"king.arthur@camelot.bt"}`))
 	token := box.last(t, ta.ua, "reset:king.arthur@camelot.bt")
 	claims, err := auth.PurposeToken{Secret: resetSecret, Audience: auth.ResetPasswordAudience, Lifetime: time.Minute}.Parse(token)
 	if err != nil {
@@ -372,13 +379,14 @@ func TestSeparateTokenSecrets(t *testing.T) {
 }
 
 // TestOurTokensHaveFastAPIUsersClaims: the reset and verification tokens we
-// issue decode to exactly the claims FastAPI Users writes.
+// issue carry exactly the claims FastAPI Users writes, in its order (sub,
+// password_fgpt, aud, exp; sub, email, aud, exp).
 func TestOurTokensHaveFastAPIUsersClaims(t *testing.T) {
 	box := newMailbox()
 	ta := newUserApp(t, func(o *Options[*user.User]) { box.hooks(&o.Hooks) })
 	id := ta.register("king.arthur@camelot.bt", "guinevere")
-	ta.do(newReq("POST", "/auth/forgot-password").jsonBody(`{"email":"king.arthur@camelot.bt"}`))
-	ta.do(newReq("POST", "/auth/request-verify-token").jsonBody(`{"email":"king.arthur@camelot.bt"}`))
+	ta.do(newReq("POST", "/auth/forgot-password").JSON(`{"email":"king.arthur@camelot.bt"}`))
+	ta.do(newReq("POST", "/auth/request-verify-token").JSON(`{"email":"king.arthur@camelot.bt"}`))
 	reset := payload(t, box.last(t, ta.ua, "reset:king.arthur@camelot.bt"))
 	verify := payload(t, box.last(t, ta.ua, "verify:king.arthur@camelot.bt"))
 	if keys(reset) != "aud exp password_fgpt sub" || reset["aud"] != "fastapi-users:reset" || reset["sub"] != id.String() {
@@ -391,6 +399,38 @@ func TestOurTokensHaveFastAPIUsersClaims(t *testing.T) {
 	if keys(verify) != "aud email exp sub" || verify["aud"] != "fastapi-users:verify" || verify["email"] != "king.arthur@camelot.bt" {
 		t.Fatalf("verify claims %v", verify)
 	}
+	for _, tc := range []struct{ name, token, want string }{
+		{"reset", box.last(t, ta.ua, "reset:king.arthur@camelot.bt"), "sub password_fgpt aud exp"},
+		{"verify", box.last(t, ta.ua, "verify:king.arthur@camelot.bt"), "sub email aud exp"},
+	} {
+		if got := claimOrder(t, tc.token); got != tc.want {
+			t.Errorf("%s token claims in the order %q, FastAPI Users writes %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// claimOrder lists the names of a token's claims in the order written.
+func claimOrder(t *testing.T, token string) string {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.Token() // {
+	var names []string
+	for dec.More() {
+		name, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return strings.Join(names, " ")
 }
 
 func payload(t *testing.T, token string) map[string]any {
@@ -433,9 +473,9 @@ func TestFastAPIUsersResetAndVerifyTokens(t *testing.T) {
 			ta := newUserApp(t, func(o *Options[*user.User]) { o.Secret = []byte(resets.Secret) })
 			id := uuid.MustParse(resets.User.ID)
 			ta.store.Create(context.Background(), &user.User{Base: user.Base{ID: id, Email: resets.User.Email, HashedPassword: row.CurrentStoredHashedPassword, IsActive: true}})
-			res := ta.do(newReq("POST", "/auth/reset-password").jsonBody(fmt.Sprintf(`{"token":%q,"password":"excalibur"}`, row.Token)))
-			if row.Valid && res.status != 200 || !row.Valid && (res.status != 400 || !sameJSON(t, res.body, `{"detail":"RESET_PASSWORD_BAD_TOKEN"}`)) {
-				t.Fatalf("valid=%v: %d %s", row.Valid, res.status, res.body)
+			res := ta.do(newReq("POST", "/auth/reset-password").JSON(fmt.Sprintf(`{"token":%q,"password":"excalibur"}`, row.Token)))
+			if row.Valid && res.Status != 200 || !row.Valid && (res.Status != 400 || !sameJSON(t, res.Body, `{"detail":"RESET_PASSWORD_BAD_TOKEN"}`)) {
+				t.Fatalf("valid=%v: %d %s", row.Valid, res.Status, res.Body)
 			}
 			if row.Valid {
 				ta.login(resets.User.Email, "excalibur")
@@ -457,9 +497,9 @@ func TestFastAPIUsersResetAndVerifyTokens(t *testing.T) {
 		t.Run(row.ID, func(t *testing.T) {
 			ta := newUserApp(t, func(o *Options[*user.User]) { o.Secret = []byte(verifies.Secret) })
 			ta.store.Create(context.Background(), &user.User{Base: user.Base{ID: uuid.MustParse(verifies.User.ID), Email: row.Email, IsActive: true, IsVerified: row.Verified}})
-			res := ta.do(newReq("POST", "/auth/verify").jsonBody(fmt.Sprintf(`{"token":%q}`, row.Token)))
-			if row.Valid && (res.status != 200 || res.json(t)["is_verified"] != true) || !row.Valid && (res.status != 400 || !sameJSON(t, res.body, `{"detail":"VERIFY_USER_BAD_TOKEN"}`)) {
-				t.Fatalf("valid=%v: %d %s", row.Valid, res.status, res.body)
+			res := ta.do(newReq("POST", "/auth/verify").JSON(fmt.Sprintf(`{"token":%q}`, row.Token)))
+			if row.Valid && (res.Status != 200 || res.JSON(t)["is_verified"] != true) || !row.Valid && (res.Status != 400 || !sameJSON(t, res.Body, `{"detail":"VERIFY_USER_BAD_TOKEN"}`)) {
+				t.Fatalf("valid=%v: %d %s", row.Valid, res.Status, res.Body)
 			}
 		})
 	}
@@ -471,14 +511,14 @@ func TestConcurrentResetsWithOneToken(t *testing.T) {
 	box := newMailbox()
 	ta := newUserApp(t, func(o *Options[*user.User]) { box.hooks(&o.Hooks) })
 	ta.register("king.arthur@camelot.bt", "guinevere")
-	ta.do(newReq("POST", "/auth/forgot-password").jsonBody(`{"email":"king.arthur@camelot.bt"}`))
+	ta.do(newReq("POST", "/auth/forgot-password").JSON(`{"email":"king.arthur@camelot.bt"}`))
 	token := box.last(t, ta.ua, "reset:king.arthur@camelot.bt")
 	var wg sync.WaitGroup
 	statuses := make([]int, 10)
 	for i := range statuses {
 		wg.Go(func() {
 			body := fmt.Sprintf(`{"token":%q,"password":"excalibur-%d"}`, token, i)
-			statuses[i] = ta.do(newReq("POST", "/auth/reset-password").jsonBody(body)).status
+			statuses[i] = ta.do(newReq("POST", "/auth/reset-password").JSON(body)).Status
 		})
 	}
 	wg.Wait()

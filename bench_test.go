@@ -9,18 +9,15 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/internal/apptest"
+	"github.com/usersauth/usersauth/totp"
 	"github.com/usersauth/usersauth/user"
 )
 
-// discardWriter is a ResponseWriter that keeps nothing, so benchmarks measure
-// the handler and not the recorder.
-type discardWriter struct{ h http.Header }
-
-func (d *discardWriter) Header() http.Header         { return d.h }
-func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (d *discardWriter) WriteHeader(int)             {}
+type discardWriter = apptest.DiscardWriter
 
 func benchApp(b *testing.B) (*testApp[*user.User], string) {
 	b.Helper()
@@ -40,7 +37,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	}))
 	r := httptest.NewRequest("GET", "/notes", nil)
 	r.Header.Set("Authorization", "Bearer "+token)
-	w := &discardWriter{h: http.Header{}}
+	w := &discardWriter{H: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
 		h.ServeHTTP(w, r)
@@ -66,18 +63,18 @@ func BenchmarkGetMe(b *testing.B) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /users/me", bare)
 	b.Run("usersauth", func(b *testing.B) {
-		w := &discardWriter{h: http.Header{}}
+		w := &discardWriter{H: http.Header{}}
 		b.ReportAllocs()
 		for b.Loop() {
-			clear(w.h)
+			clear(w.H)
 			ta.handler.ServeHTTP(w, r)
 		}
 	})
 	b.Run("bare", func(b *testing.B) {
-		w := &discardWriter{h: http.Header{}}
+		w := &discardWriter{H: http.Header{}}
 		b.ReportAllocs()
 		for b.Loop() {
-			clear(w.h)
+			clear(w.H)
 			mux.ServeHTTP(w, r)
 		}
 	})
@@ -147,7 +144,7 @@ func BenchmarkLogin(b *testing.B) {
 	b.Run("route", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			w := &discardWriter{h: http.Header{}}
+			w := &discardWriter{H: http.Header{}}
 			for pb.Next() {
 				r := httptest.NewRequest("POST", "/auth/jwt/login", strings.NewReader(form))
 				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -170,4 +167,127 @@ func BenchmarkLogin(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkLoginThrottle: what throttling costs a login. "locked" is a
+// login refused 429 by a locked account (no store read, no hash: the whole
+// cost of a guessing script's attempt on the server); "limiter" is the
+// limiter's own part of every login, the two takes and the settlement, on
+// the memory store.
+func BenchmarkLoginThrottle(b *testing.B) {
+	b.Run("locked", func(b *testing.B) {
+		ta := newUserApp(b, func(o *Options[*user.User]) {
+			o.Limits = nil
+			o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		})
+		for range 10 {
+			ta.do(newReq("POST", "/auth/jwt/login").Form("username", "king.arthur@camelot.bt", "password", "wrong"))
+		}
+		h := ta.handler
+		body := "username=king.arthur%40camelot.bt&password=wrong"
+		w := &discardWriter{H: http.Header{}}
+		b.ReportAllocs()
+		for b.Loop() {
+			r := httptest.NewRequest("POST", "/auth/jwt/login", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			clear(w.H)
+			h.ServeHTTP(w, r)
+		}
+	})
+	b.Run("limiter", func(b *testing.B) {
+		ta := newUserApp(b, func(o *Options[*user.User]) { o.Limits = nil })
+		l := ta.ua.limiter
+		r := httptest.NewRequest("POST", "/auth/jwt/login", nil)
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			la, err := l.startLogin(r, "king.arthur@camelot.bt")
+			if err != nil {
+				b.Fatal(err)
+			}
+			la.settle(ctx, nil)
+		}
+	})
+}
+
+// BenchmarkSecondStep: POST /auth/jwt/login/2fa with a TOTP code, the
+// second step of a login on the memory store (a fresh ticket and code for
+// each, made outside the timing).
+func BenchmarkSecondStep(b *testing.B) {
+	clock := &testClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	ta := newUserApp(b, func(o *Options[*user.User]) {
+		o.TwoFactor = &TwoFactor{Issuer: "Camelot"}
+		o.Now = clock.Now
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	})
+	ta.register("king.arthur@camelot.bt", "guinevere")
+	ctx := context.Background()
+	m := ta.ua.Manager()
+	u, _ := m.GetByEmail(ctx, "king.arthur@camelot.bt")
+	enrolment, err := m.BeginTOTP(ctx, u, "guinevere")
+	if err != nil {
+		b.Fatal(err)
+	}
+	code, _ := totp.Code(enrolment.Secret, clock.Now())
+	if _, err := m.ConfirmTOTP(ctx, u, code); err != nil {
+		b.Fatal(err)
+	}
+	w := &discardWriter{H: http.Header{}}
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		clock.Advance(totp.Period)
+		ticket, err := m.IssueLoginTicket(ctx, u, "jwt")
+		if err != nil {
+			b.Fatal(err)
+		}
+		code, _ := totp.Code(enrolment.Secret, clock.Now())
+		r := httptest.NewRequest("POST", "/auth/jwt/login/2fa", strings.NewReader(`{"ticket":"`+ticket+`","code":"`+code+`"}`))
+		clear(w.H)
+		b.StartTimer()
+		ta.handler.ServeHTTP(w, r)
+	}
+}
+
+// BenchmarkGetMeTwoFactor: GET /users/me with two-factor login on, for a
+// user without a second factor and for one with: the same work, as the
+// factors are asked only at sign-in.
+func BenchmarkGetMeTwoFactor(b *testing.B) {
+	clock := &testClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	ta := newUserApp(b, func(o *Options[*user.User]) {
+		o.TwoFactor = &TwoFactor{Issuer: "Camelot"}
+		o.Now = clock.Now
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	})
+	ctx := context.Background()
+	m := ta.ua.Manager()
+	for _, c := range []struct {
+		name  string
+		enrol bool
+	}{{"without", false}, {"with", true}} {
+		email := c.name + "@camelot.bt"
+		ta.register(email, "guinevere")
+		token := ta.login(email, "guinevere")
+		if c.enrol {
+			u, _ := m.GetByEmail(ctx, email)
+			enrolment, err := m.BeginTOTP(ctx, u, "guinevere")
+			if err != nil {
+				b.Fatal(err)
+			}
+			code, _ := totp.Code(enrolment.Secret, clock.Now())
+			if _, err := m.ConfirmTOTP(ctx, u, code); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(c.name, func(b *testing.B) {
+			r := httptest.NewRequest("GET", "/users/me", nil)
+			r.Header.Set("Authorization", "Bearer "+token)
+			w := &discardWriter{H: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.H)
+				ta.handler.ServeHTTP(w, r)
+			}
+		})
+	}
 }

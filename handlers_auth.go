@@ -3,67 +3,117 @@ package usersauth
 import (
 	"context"
 	"errors"
-	"mime"
 	"net/http"
-	"net/url"
 
+	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/user"
 )
 
+// tokens are what a sign-in issued: an access token, and a refresh token
+// when the backend has them.
+type tokens struct {
+	access  string
+	refresh *backend.RefreshGrant
+}
+
+// issue gives u, whom the sign-in policy let in, a session of backend m:
+// its access token, and a refresh token when m has them, in one session
+// that records where the request came from (the request of ctx, see
+// signInContext). It runs the AfterLogin hook. Password login, both OAuth
+// callbacks and any way in to come go through it, so every sign-in answers
+// alike.
+func (a *UsersAuth[U]) issue(ctx context.Context, m *mounted, u U) (tokens, error) {
+	b := u.UserBase()
+	ctx, err := a.signInContext(ctx, m)
+	if err != nil {
+		return tokens{}, err
+	}
+	access, err := m.Strategy.WriteToken(ctx, b)
+	if err != nil {
+		return tokens{}, err
+	}
+	t := tokens{access: access}
+	if m.refresher != nil {
+		grant, err := m.refresher.Issue(ctx, b.ID)
+		if err != nil {
+			// No answer carries the access token: end it rather than leave
+			// a session nobody holds.
+			_ = m.Strategy.DestroyToken(context.WithoutCancel(ctx), access, b)
+			return tokens{}, err
+		}
+		t.refresh = &grant
+	}
+	a.manager.AfterLogin(ctx, u)
+	return t, nil
+}
+
+// writeLogin writes m's answer to a sign-in that issued t.
+func (m *mounted) writeLogin(w http.ResponseWriter, t tokens) error {
+	if t.refresh == nil {
+		return m.Transport.WriteLogin(w, t.access)
+	}
+	return m.refreshTransport.WriteLoginRefresh(w, t.access, *t.refresh)
+}
+
+// writeLogout writes m's logout answer.
+func (m *mounted) writeLogout(w http.ResponseWriter) error {
+	if m.refresher == nil {
+		return m.Transport.WriteLogout(w)
+	}
+	return m.refreshTransport.WriteLogoutRefresh(w, m.refresher.Path())
+}
+
+// checkCSRF refuses a cross-site request to a route of a cookie backend
+// that changes state without a session to check (login, refresh): a
+// cross-site form could trigger it (login CSRF).
+func (a *UsersAuth[U]) checkCSRF(r *http.Request, m *mounted) error {
+	if m.Transport.CookieBased() {
+		return a.checkOrigin(r)
+	}
+	return nil
+}
+
 // loginHandler serves POST /auth/{backend}/login: the OAuth2 password form
 // (RFC 6749 section 4.3.2) with the e-mail as username.
-func (a *UsersAuth[U]) loginHandler(i int) http.HandlerFunc {
-	be := &a.backends[i]
+func (a *UsersAuth[U]) loginHandler(m *mounted) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		// A login that sets a cookie is a state change a cross-site form
-		// could trigger (login CSRF).
-		if a.csrf != nil && be.Transport.CookieBased() && a.csrf.Check(r) != nil {
-			a.writeError(w, r, opLogin, ErrForbidden)
-			return
-		}
-		username, password, err := readLoginForm(w, r)
-		if err != nil {
-			a.writeError(w, r, opLogin, err)
-			return
-		}
-		ctx := hookContext(r)
-		u, err := a.manager.Authenticate(ctx, username, password)
-		if err == nil && a.requireVerification && !u.UserBase().IsVerified {
-			err = user.ErrNotVerified
-		}
-		if err == nil {
-			err = a.writeLogin(ctx, w, i, u)
-		}
-		if err != nil {
+		if err := a.login(w, r, m); err != nil {
 			a.writeError(w, r, opLogin, err)
 		}
 	}
 }
 
-// writeLogin issues the i-th backend's tokens for u, runs the AfterLogin
-// hook and writes the login answer: an access token, and a refresh token
-// when the backend has them.
-func (a *UsersAuth[U]) writeLogin(ctx context.Context, w http.ResponseWriter, i int, u U) error {
-	be, rf := &a.backends[i], a.refreshers[i]
-	b := u.UserBase()
-	token, err := be.Strategy.WriteToken(ctx, b)
+func (a *UsersAuth[U]) login(w http.ResponseWriter, r *http.Request, m *mounted) error {
+	if err := a.checkCSRF(r, m); err != nil {
+		return err
+	}
+	form, err := wire.ReadLogin(w, r)
 	if err != nil {
 		return err
 	}
-	if rf == nil {
-		a.manager.AfterLogin(ctx, u)
-		return be.Transport.WriteLogin(w, token)
-	}
-	grant, err := rf.Issue(ctx, b.ID)
+	ctx := hookContext(r)
+	attempt, err := a.limiter.startLogin(r, form.Username)
 	if err != nil {
-		// No answer carries the access token: end it rather than leave a
-		// session nobody holds.
-		_ = be.Strategy.DestroyToken(context.WithoutCancel(ctx), token, b)
 		return err
 	}
-	a.manager.AfterLogin(ctx, u)
-	return be.Transport.(backend.RefreshTransport).WriteLoginRefresh(w, token, grant)
+	u, err := a.manager.Authenticate(ctx, form.Username, form.Password)
+	// The right password of a user with a second factor is not a failure,
+	// nor yet a success: its events are given back, the account's count
+	// stays, and the second step counts on.
+	attempt.settle(ctx, err)
+	if sf, ok := errors.AsType[*user.SecondFactorRequiredError](err); ok {
+		return a.startSecondStep(ctx, m, u, sf)
+	}
+	if err != nil {
+		return err
+	}
+	t, err := a.issue(ctx, m, u)
+	if err != nil {
+		return err
+	}
+	return m.writeLogin(w, t)
 }
 
 // logoutHandler serves POST /auth/{backend}/logout. As in FastAPI Users the
@@ -72,110 +122,157 @@ func (a *UsersAuth[U]) writeLogin(ctx context.Context, w http.ResponseWriter, i 
 // token the request carries, if any and if the user's, ends too: the
 // cookie transport's refresh cookie (sent here only when its Path covers
 // this route), or a bearer client's optional refresh_token field.
-func (a *UsersAuth[U]) logoutHandler(i int) http.HandlerFunc {
-	be, rf := &a.backends[i], a.refreshers[i]
+func (a *UsersAuth[U]) logoutHandler(m *mounted) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s, err := a.current(r, a.userReq)
-		if err == nil {
-			err = be.Strategy.DestroyToken(r.Context(), s.token, s.user.UserBase())
-		}
-		if err == nil && rf != nil {
-			if token, ok := a.optionalRefreshToken(w, r, be); ok {
-				_, err = rf.Revoke(r.Context(), token, s.user.UserBase().ID)
-			}
-		}
-		if err == nil {
-			err = a.writeLogout(w, i)
-		}
-		if err != nil {
+		if err := a.logout(w, r, m); err != nil {
 			a.writeError(w, r, opOther, err)
 		}
 	}
 }
 
-// writeLogout writes the i-th backend's logout answer.
-func (a *UsersAuth[U]) writeLogout(w http.ResponseWriter, i int) error {
-	be, rf := &a.backends[i], a.refreshers[i]
-	if rf == nil {
-		return be.Transport.WriteLogout(w)
-	}
-	return be.Transport.(backend.RefreshTransport).WriteLogoutRefresh(w, rf.Path())
-}
-
-// readLoginForm reads username and password from a URL-encoded or multipart
-// form. Another content type (JSON included) reads as an empty form, so both
-// fields are reported missing, as FastAPI does. An empty field counts as
-// missing; a repeated one takes its last value; grant_type, when present,
-// must be "password".
-func readLoginForm(w http.ResponseWriter, r *http.Request) (username, password string, err error) {
-	form, err := readForm(w, r)
+func (a *UsersAuth[U]) logout(w http.ResponseWriter, r *http.Request, m *mounted) error {
+	s, err := a.current(r, a.userReq|enrolling)
 	if err != nil {
-		return "", "", err
+		return err
 	}
-	var errs []validationError
-	if grant := lastValue(form, "grant_type"); grant != "" && grant != "password" {
-		errs = append(errs, patternMismatch("grant_type", grant, "^password$"))
+	if err := m.Strategy.DestroyToken(r.Context(), s.token, s.user.UserBase()); err != nil {
+		return err
 	}
-	username, password = lastValue(form, "username"), lastValue(form, "password")
-	if username == "" {
-		errs = append(errs, missing("username"))
-	}
-	if password == "" {
-		errs = append(errs, missing("password"))
-	}
-	if len(errs) > 0 {
-		return "", "", unprocessable(errs...)
-	}
-	return username, password, nil
-}
-
-// readForm reads a URL-encoded or multipart form body, within MaxBodyBytes.
-// Another content type reads as an empty form.
-func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	if r.ContentLength > MaxBodyBytes {
-		return nil, newProblem(http.StatusRequestEntityTooLarge)
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	var (
-		form url.Values
-		err  error
-	)
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		err = r.ParseForm()
-		form = r.PostForm
-	case "multipart/form-data":
-		err = r.ParseMultipartForm(MaxBodyBytes)
-		if r.MultipartForm != nil {
-			defer r.MultipartForm.RemoveAll()
-			form = r.MultipartForm.Value
+	if m.refresher != nil {
+		if token, ok := m.optionalRefreshToken(w, r); ok {
+			if _, err := m.refresher.Revoke(r.Context(), token, s.user.UserBase().ID); err != nil {
+				return err
+			}
 		}
 	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, newProblem(http.StatusRequestEntityTooLarge)
+	return m.writeLogout(w)
+}
+
+// optionalRefreshToken returns the refresh token a logout request carries,
+// if any: the cookie transport's refresh cookie, or a bearer client's
+// refresh_token field. A body that is absent or does not parse is no
+// refresh token, never an error: FastAPI Users' logout takes no body.
+func (m *mounted) optionalRefreshToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if m.Transport.CookieBased() {
+		return m.refreshTransport.RefreshToken(r)
+	}
+	if r.ContentLength == 0 {
+		return "", false
+	}
+	token, err := wire.ReadRefresh(w, r)
+	return token, err == nil
+}
+
+// logoutAllHandler serves POST /auth/{backend}/logout-all (ours): the
+// current user's sessions end everywhere, on every device and backend, then
+// the answer is this backend's logout. Every server-side token and refresh
+// family of the user is revoked and the user's TokenEpoch moves on, which
+// ends revocable JWTs; a JWT strategy that is not revocable cannot end its
+// tokens, which live until they expire. Authentication, the verification
+// requirement and the CSRF check are those of logout.
+func (a *UsersAuth[U]) logoutAllHandler(m *mounted) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := a.logoutAll(w, r, m); err != nil {
+			a.writeError(w, r, opOther, err)
+		}
+	}
+}
+
+func (a *UsersAuth[U]) logoutAll(w http.ResponseWriter, r *http.Request, m *mounted) error {
+	s, err := a.current(r, a.userReq|enrolling)
+	if err != nil {
+		return err
+	}
+	if err := a.manager.EndSessions(hookContext(r), s.user); err != nil {
+		return err
+	}
+	// The caller's own token, whatever its strategy.
+	if err := s.backend.Strategy.DestroyToken(r.Context(), s.token, s.user.UserBase()); err != nil {
+		return err
+	}
+	return m.writeLogout(w)
+}
+
+// refreshHandler serves POST /auth/{backend}/refresh (ours): a refresh token
+// is exchanged for a new access token and a new refresh token, answered
+// exactly as a login. A bearer client sends the refresh token in the body
+// (RFC 6749 section 6); a cookie client's browser sends the refresh cookie,
+// and the request is CSRF-checked like a login. Any refresh token not
+// accepted (unknown, expired, revoked, reused) is 401, as is one whose user
+// is gone or may no longer sign in (CheckSignIn), or whose session was
+// ended one by one (user.Base.EndedSessions); an unverified user where
+// verification is required is 403. The new access token belongs to the
+// family's session. The AfterLogin hook is not called: no one logged in.
+func (a *UsersAuth[U]) refreshHandler(m *mounted) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := a.refresh(w, r, m); err != nil {
+			a.writeError(w, r, opRefresh, err)
+		}
+	}
+}
+
+func (a *UsersAuth[U]) refresh(w http.ResponseWriter, r *http.Request, m *mounted) error {
+	token, err := a.readRefreshToken(w, r, m)
+	if err != nil {
+		return err
+	}
+	ctx := hookContext(r)
+	rt, err := m.refresher.Check(ctx, token)
+	if err != nil {
+		return err
+	}
+	u, err := a.manager.Get(ctx, rt.UserID)
+	if err == nil {
+		err = a.manager.CheckSignIn(ctx, u, user.SignInRefresh)
+	}
+	if err == nil && u.UserBase().SessionEnded(rt.FamilyID.String()) {
+		// Ended one by one, and its family outlived the ending (a store
+		// that failed then): end it now.
+		err = user.ErrNotFound
+	}
+	if errors.Is(err, user.ErrNotFound) || errors.Is(err, user.ErrInvalidCredentials) {
+		// The family outlived its user's access (a row removed or
+		// deactivated behind the Manager's back): end it.
+		_ = m.refresher.RevokeFamily(ctx, rt.FamilyID)
+		return ErrUnauthorized
 	}
 	if err != nil {
-		return nil, &problem{status: http.StatusBadRequest, detail: "There was an error parsing the body"}
+		return err
 	}
-	return form, nil
+	grant, err := m.refresher.Rotate(ctx, rt)
+	if err != nil {
+		return err
+	}
+	ctx = backend.WithLogin(ctx, backend.Login{SessionID: rt.FamilyID, Origin: rt.Origin})
+	access, err := m.Strategy.WriteToken(ctx, u.UserBase())
+	if err != nil {
+		return err
+	}
+	if _, keeps := m.Strategy.(backend.SessionKeeper); keeps {
+		// The session may have been ended between the rotation and the
+		// new token, which its ending did not see: end that token too.
+		// (A JWT of it is refused through the user record anyway.)
+		if _, err := m.refresher.Store().GetRefreshToken(ctx, auth.TokenDigest(grant.Token)); errors.Is(err, auth.ErrRefreshTokenNotFound) {
+			_ = m.Strategy.DestroyToken(context.WithoutCancel(ctx), access, u.UserBase())
+			return ErrUnauthorized
+		}
+	}
+	return m.refreshTransport.WriteLoginRefresh(w, access, grant)
 }
 
-// lastValue is a form field's last value, "" when absent.
-func lastValue(form url.Values, k string) string {
-	v := form[k]
-	if len(v) == 0 {
-		return ""
+// readRefreshToken reads the refresh token of a refresh request: the
+// cookie a browser sends, after the CSRF check, or a bearer client's form
+// or JSON body.
+func (a *UsersAuth[U]) readRefreshToken(w http.ResponseWriter, r *http.Request, m *mounted) (string, error) {
+	if !m.Transport.CookieBased() {
+		return wire.ReadRefresh(w, r)
 	}
-	return v[len(v)-1]
-}
-
-// patternMismatch reports a form field that must have one exact value, as
-// pydantic words it.
-func patternMismatch(name, input, pattern string) validationError {
-	return validationError{
-		Type: "string_pattern_mismatch", Loc: []any{"body", name},
-		Msg: "String should match pattern '" + pattern + "'", Input: input, Ctx: map[string]any{"pattern": pattern},
+	if err := a.checkCSRF(r, m); err != nil {
+		return "", err
 	}
+	token, ok := m.refreshTransport.RefreshToken(r)
+	if !ok {
+		return "", ErrUnauthorized
+	}
+	return token, nil
 }

@@ -6,138 +6,103 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/internal/oauthflow"
+	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/oauth"
 	"github.com/usersauth/usersauth/user"
 )
-
-// errProviderFailed wraps a failure of the provider's side of the exchange
-// that is not a refusal it explained (an unreachable endpoint, an answer
-// that is not what the protocol says, an ID token that does not verify):
-// 502 Bad Gateway.
-var errProviderFailed = errors.New("usersauth: identity provider failed")
 
 // authorizeHandler serves GET /auth/{name}/authorize and, for an
 // association, GET /auth/associate/{name}/authorize: it answers the
 // provider's authorization URL and sets the CSRF cookie its state is bound
 // to.
-func (a *UsersAuth[U]) authorizeHandler(p *oauthRoute, associate bool) http.HandlerFunc {
-	redirectURL := p.redirectURL
-	if associate {
-		redirectURL = p.associateRedirectURL
-	}
+func (a *UsersAuth[U]) authorizeHandler(p *oauthProvider, associate bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var sub string
-		if associate {
-			s, err := a.current(r, a.userReq)
-			if err != nil {
-				a.writeError(w, r, opOther, err)
-				return
-			}
-			sub = s.user.UserBase().ID.String()
-		}
-		q, err := parseAuthorizeQuery(r.URL.RawQuery, p.origins)
-		if err != nil {
+		if err := a.authorize(w, r, p, associate); err != nil {
 			a.writeError(w, r, opOther, err)
-			return
 		}
-		state, csrf, err := p.mintState(a.oauth.rand, sub, q.redirect)
-		if err != nil {
-			a.writeError(w, r, opOther, err)
-			return
-		}
-		pkce, nonce, err := p.derive(csrf)
-		if err != nil {
-			a.writeError(w, r, opOther, err)
-			return
-		}
-		authURL, err := p.provider.AuthCodeURL(redirectURL, state, pkce, nonce, q.scopes)
-		if err != nil {
-			a.writeError(w, r, opOther, err)
-			return
-		}
-		http.SetCookie(w, p.csrfCookie(csrf, int(StateLifetime/time.Second)))
-		w.Header().Set("Cache-Control", "no-store")
-		body := appendString([]byte(`{"authorization_url":`), authURL)
-		writeJSON(w, http.StatusOK, append(body, '}'))
 	}
 }
 
-// callback is a provider's redirect back that passed every check of the
-// state: what the exchange needs.
-type callback struct {
-	code  string
-	state oauthState
+func (a *UsersAuth[U]) authorize(w http.ResponseWriter, r *http.Request, p *oauthProvider, associate bool) error {
+	var sub string
+	if associate {
+		s, err := a.current(r, a.userReq)
+		if err != nil {
+			return err
+		}
+		sub = s.user.UserBase().ID.String()
+	}
+	q, err := p.flow.ParseAuthorizeQuery(r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	az, err := p.flow.Authorize(a.oauth.rand, associate, sub, q)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, p.flow.CSRFCookie(az.CSRF, int(StateLifetime/time.Second)))
+	w.Header().Set("Cache-Control", "no-store")
+	body := wire.AppendString([]byte(`{"authorization_url":`), az.URL)
+	wire.WriteJSON(w, http.StatusOK, append(body, '}'))
+	return nil
 }
 
-// readCallback checks the provider's redirect back in the contract's order:
-// the provider's error or a missing code, the state's signature and expiry,
-// the CSRF cookie, the provider, for an association the user (userID not
-// nil), and last, that the state was not used before, which records its use.
-// The returned redirect is the state's frontend redirect once the state is
-// known genuine, where failures are then reported.
-func (a *UsersAuth[U]) readCallback(r *http.Request, p *oauthRoute, userID *uuid.UUID) (callback, *url.URL, error) {
-	q, err := parseCallbackQuery(r.URL.RawQuery)
-	if err != nil {
-		return callback{}, nil, err
+// readCallback checks the provider's redirect back (oauthflow.ReadCallback)
+// and sets what every answer of a callback carries: no caching (it may carry
+// a session), no Referer (its URL holds the code), and, once the state
+// matched this browser's CSRF cookie, the cookie cleared, as the state it
+// guarded works once. A stray or forged callback leaves the cookie, so it
+// cannot break the genuine one of the same sign-in.
+func (a *UsersAuth[U]) readCallback(w http.ResponseWriter, r *http.Request, p *oauthProvider, userID *uuid.UUID) (oauthflow.Callback, error) {
+	callbackHeaders(w)
+	if _, err := a.limiter.perAddress(r, "oauth-callback", a.limiter.limits.OAuthCallback); err != nil {
+		return oauthflow.Callback{}, err
 	}
-	code, _, cbErr := p.provider.ParseCallback(q)
-	st, stErr := oauthState{}, errStateUndecodable
-	if raw := q.Get("state"); raw != "" {
-		st, stErr = p.readState(raw)
+	cb, err := p.flow.ReadCallback(r, a.oauth.states, userID)
+	if cb.CSRFMatched {
+		http.SetCookie(w, p.flow.CSRFCookie("", -1))
 	}
-	redirect := st.redirect
-	switch {
-	case cbErr != nil:
-		return callback{}, redirect, cbErr
-	case stErr != nil:
-		return callback{}, redirect, stErr
+	if errors.Is(err, oauthflow.ErrReplayed) {
+		a.log.LogAttrs(hookContext(r), slog.LevelWarn, "oauth state replayed", slog.String("provider", p.name()))
 	}
-	if err := p.checkCSRF(r, st); err != nil {
-		return callback{}, redirect, err
-	}
-	if userID != nil {
-		if sub, err := uuid.Parse(st.sub); err != nil || sub != *userID {
-			return callback{}, redirect, errStateOtherUser
-		}
-	}
-	first, err := a.oauth.states.Use(r.Context(), auth.TokenDigest(st.csrf), st.expires)
-	if err != nil {
-		return callback{}, redirect, err
-	}
-	if !first {
-		a.log.LogAttrs(r.Context(), slog.LevelWarn, "oauth state replayed", slog.String("provider", p.provider.Name))
-		return callback{}, redirect, errInvalidState
-	}
-	return callback{code: code, state: st}, redirect, nil
+	return cb, err
+}
+
+// callbackHeaders keeps a callback's answer out of caches (it may carry a
+// session) and its URL, which holds the code, out of Referer headers.
+func callbackHeaders(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
 }
 
 // exchange redeems the callback's code and returns what the provider said
 // about the user, ready for the Manager.
-func (a *UsersAuth[U]) exchange(r *http.Request, p *oauthRoute, cb callback, redirectURL string) (user.OAuthSignIn, error) {
-	pkce, nonce, err := p.derive(cb.state.csrf)
+func (a *UsersAuth[U]) exchange(r *http.Request, p *oauthProvider, cb oauthflow.Callback, redirectURL string) (user.OAuthSignIn, error) {
+	pkce, nonce, err := p.flow.Derive(cb.State.CSRF)
 	if err != nil {
 		return user.OAuthSignIn{}, err
 	}
-	tok, id, err := p.provider.Exchange(r.Context(), cb.code, redirectURL, pkce, nonce)
+	provider := p.flow.Provider()
+	tok, id, err := provider.Exchange(r.Context(), cb.Code, redirectURL, pkce, nonce)
 	if err != nil {
 		var pe *oauth.ProviderError
 		switch {
 		case errors.Is(err, oauth.ErrNoEmail), errors.Is(err, oauth.ErrInvalidProvider):
 		case errors.As(err, &pe) && pe.Code != "":
 		default:
-			err = fmt.Errorf("%w: %s: %w", errProviderFailed, p.provider.Name, err)
+			err = fmt.Errorf("%w: %s: %w", errProviderFailed, provider.Name, err)
 		}
 		return user.OAuthSignIn{}, err
 	}
 	in := user.OAuthSignIn{
-		OAuthName: p.provider.Name, AccountID: id.AccountID, AccountEmail: id.Email, EmailVerified: id.EmailVerified,
+		OAuthName: provider.Name, AccountID: id.AccountID, AccountEmail: id.Email, EmailVerified: id.EmailVerified,
 		AccessToken: tok.AccessToken, AssociateByEmail: p.associateByEmail, IsVerifiedByDefault: p.isVerifiedByDefault,
+		AllowUnverifiedEmail: p.allowUnverified,
 	}
 	if !tok.Expiry.IsZero() {
 		exp := tok.Expiry.Unix()
@@ -152,121 +117,137 @@ func (a *UsersAuth[U]) exchange(r *http.Request, p *oauthRoute, cb callback, red
 // callbackHandler serves GET /auth/{name}/callback: the provider's redirect
 // back, which signs the user in (creating the user on first sign-in) and
 // answers as the backend's login does, or, with a frontend redirect in the
-// state, 303 to it.
-func (a *UsersAuth[U]) callbackHandler(p *oauthRoute) http.HandlerFunc {
-	be := p.backend
+// state, 303 to it carrying the same session.
+func (a *UsersAuth[U]) callbackHandler(p *oauthProvider) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		startCallback(w, p)
-		cb, redirect, err := a.readCallback(r, p, nil)
-		var in user.OAuthSignIn
+		cb, err := a.readCallback(w, r, p, nil)
+		var t tokens
 		if err == nil {
-			in, err = a.exchange(r, p, cb, p.redirectURL)
+			t, err = a.oauthSignIn(r, p, cb)
 		}
-		ctx := hookContext(r)
-		var u U
-		if err == nil {
-			u, err = a.manager.OAuthCallback(ctx, in)
-		}
-		if err == nil && !u.UserBase().IsActive {
-			err = user.ErrInvalidCredentials
-		}
-		if err == nil && a.requireVerification && !u.UserBase().IsVerified {
-			err = user.ErrNotVerified
-		}
-		if err == nil && redirect == nil {
+		switch {
+		case err != nil:
+			a.oauthFail(w, r, cb.Redirect, err)
+		case cb.Redirect == nil:
 			// The backend's own login answer, refresh token included when
 			// the backend issues them.
-			if err = a.writeLogin(ctx, w, p.backendIndex, u); err != nil {
+			if err := p.backend.writeLogin(w, t); err != nil {
 				a.writeError(w, r, opLogin, err)
 			}
-			return
-		}
-		var token string
-		if err == nil {
-			token, err = be.Strategy.WriteToken(ctx, u.UserBase())
-		}
-		if err != nil {
-			a.oauthFail(w, r, redirect, err)
-			return
-		}
-		a.manager.AfterLogin(ctx, u)
-		switch {
-		case be.Transport.CookieBased():
-			// The transport's cookies go out with the redirect instead of
-			// its own answer.
-			rec := headerRecorder{http.Header{}}
-			if err = be.Transport.WriteLogin(rec, token); err == nil {
-				for _, c := range rec.h["Set-Cookie"] {
-					w.Header().Add("Set-Cookie", c)
-				}
-				seeOther(w, redirect.String())
-			}
 		default:
-			seeOther(w, withToken(redirect, token))
-		}
-		if err != nil {
-			a.writeError(w, r, opLogin, err)
+			if err := a.redirectLogin(w, p.backend, t, cb.Redirect); err != nil {
+				a.writeError(w, r, opLogin, err)
+			}
 		}
 	}
+}
+
+// oauthSignIn exchanges the callback's code, signs the user in through the
+// Manager (which applies the sign-in policy), and issues the session.
+func (a *UsersAuth[U]) oauthSignIn(r *http.Request, p *oauthProvider, cb oauthflow.Callback) (tokens, error) {
+	in, err := a.exchange(r, p, cb, p.flow.RedirectURL())
+	if err != nil {
+		return tokens{}, err
+	}
+	ctx := hookContext(r)
+	u, err := a.manager.OAuthCallback(ctx, in)
+	if sf, ok := errors.AsType[*user.SecondFactorRequiredError](err); ok {
+		return tokens{}, a.startSecondStep(ctx, p.backend, u, sf)
+	}
+	if err != nil {
+		return tokens{}, err
+	}
+	return a.issue(ctx, p.backend, u)
+}
+
+// redirectLogin answers a sign-in whose state carries a frontend redirect:
+// 303 to it, with the session the backend's login answer would carry. A
+// cookie backend's cookies (the refresh cookie too) go out with the
+// redirect; a bearer backend's tokens go in the URL's fragment, which the
+// browser keeps from every server.
+func (a *UsersAuth[U]) redirectLogin(w http.ResponseWriter, m *mounted, t tokens, redirect *url.URL) error {
+	if !m.Transport.CookieBased() {
+		var refresh string
+		if t.refresh != nil {
+			refresh = t.refresh.Token
+		}
+		seeOther(w, oauthflow.WithTokens(redirect, t.access, refresh))
+		return nil
+	}
+	rec := headerRecorder{http.Header{}}
+	if err := m.writeLogin(rec, t); err != nil {
+		return err
+	}
+	for _, c := range rec.h["Set-Cookie"] {
+		w.Header().Add("Set-Cookie", c)
+	}
+	seeOther(w, redirect.String())
+	return nil
 }
 
 // associateCallbackHandler serves GET /auth/associate/{name}/callback: the
 // provider's account is linked to the signed-in user, who must be the one
 // the state was made for. It answers the user (200), or 303 to the frontend
 // redirect.
-func (a *UsersAuth[U]) associateCallbackHandler(p *oauthRoute) http.HandlerFunc {
+func (a *UsersAuth[U]) associateCallbackHandler(p *oauthProvider) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		startCallback(w, p)
 		s, err := a.current(r, a.userReq)
 		if err != nil {
+			callbackHeaders(w)
 			a.writeError(w, r, opOther, err)
 			return
 		}
 		id := s.user.UserBase().ID
-		cb, redirect, err := a.readCallback(r, p, &id)
-		var in user.OAuthSignIn
-		if err == nil {
-			in, err = a.exchange(r, p, cb, p.associateRedirectURL)
-		}
+		cb, err := a.readCallback(w, r, p, &id)
 		u := s.user
 		if err == nil {
-			u, err = a.manager.OAuthAssociate(hookContext(r), s.user, in)
+			u, err = a.associate(r, p, cb, s.user)
 		}
 		switch {
 		case err != nil:
-			a.oauthFail(w, r, redirect, err)
-		case redirect != nil:
-			seeOther(w, redirect.String())
+			a.oauthFail(w, r, cb.Redirect, err)
+		case cb.Redirect != nil:
+			seeOther(w, cb.Redirect.String())
 		default:
-			a.writeUserWithAccounts(w, r, http.StatusOK, u)
+			if err := a.writeMe(w, r, http.StatusOK, u); err != nil {
+				a.writeError(w, r, opOther, err)
+			}
 		}
 	}
 }
 
-// startCallback sets what every answer of a callback carries: no caching
-// (it may carry a session), no Referer (its URL holds the code), and the
-// CSRF cookie cleared, as the state it guarded works once.
-func startCallback(w http.ResponseWriter, p *oauthRoute) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	http.SetCookie(w, p.csrfCookie("", -1))
+func (a *UsersAuth[U]) associate(r *http.Request, p *oauthProvider, cb oauthflow.Callback, u U) (U, error) {
+	in, err := a.exchange(r, p, cb, p.flow.AssociateRedirectURL())
+	if err != nil {
+		var zero U
+		return zero, err
+	}
+	return a.manager.OAuthAssociate(hookContext(r), u, in)
 }
 
 // oauthFail answers a failed callback: in JSON, or, once the state is known
 // genuine and carries a frontend redirect, 303 to it with error=<detail>,
 // the detail the JSON answer would have (a code such as
-// OAUTH_USER_ALREADY_EXISTS, or a reason phrase).
+// OAUTH_USER_ALREADY_EXISTS, or a reason phrase); a second step required
+// is ?error=LOGIN_2FA_REQUIRED with the ticket and methods in the fragment.
 func (a *UsersAuth[U]) oauthFail(w http.ResponseWriter, r *http.Request, redirect *url.URL, err error) {
 	p := a.problemFor(r, opOther, err)
 	if redirect == nil {
-		writeProblem(w, p)
+		wire.WriteProblem(w, p)
 		return
 	}
-	code, ok := p.detail.(string)
-	if !ok {
-		code = http.StatusText(p.status)
+	if sr, ok := errors.AsType[*secondStepRequired](err); ok {
+		// The ticket goes in the fragment, which no browser sends to a
+		// server nor puts in a Referer; the frontend completes the second
+		// step at /auth/{backend}/login/2fa.
+		seeOther(w, oauthflow.WithSecondStep(redirect, sr.step.Code, sr.step.Ticket, sr.step.Methods))
+		return
 	}
-	seeOther(w, withError(redirect, code))
+	code, ok := p.Detail.(string)
+	if !ok {
+		code = http.StatusText(p.Status)
+	}
+	seeOther(w, oauthflow.WithError(redirect, code))
 }
 
 // seeOther answers 303 to location, without a body.
@@ -297,47 +278,5 @@ func (a *UsersAuth[U]) handleUnlinkOAuth(w http.ResponseWriter, r *http.Request)
 		a.writeError(w, r, opOther, err)
 		return
 	}
-	writeNoContent(w)
-}
-
-// writeUserWithAccounts answers u's public JSON, with "oauth_accounts" when
-// Options.IncludeOAuthAccounts is set: each account's id, provider, account
-// id, e-mail and expiry, never its tokens.
-func (a *UsersAuth[U]) writeUserWithAccounts(w http.ResponseWriter, r *http.Request, status int, u U) {
-	if a.oauth == nil || !a.oauth.includeAccounts {
-		a.writeUser(w, r, status, u)
-		return
-	}
-	accs, err := a.manager.OAuthAccounts(r.Context(), u)
-	if err != nil {
-		a.writeError(w, r, opOther, err)
-		return
-	}
-	buf, err := a.encodeUser(nil, u)
-	if err != nil || len(buf) == 0 || buf[len(buf)-1] != '}' {
-		a.writeError(w, r, opOther, fmt.Errorf("usersauth: user JSON is not an object: %w", err))
-		return
-	}
-	buf = append(buf[:len(buf)-1], `,"oauth_accounts":[`...)
-	for i, acc := range accs {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, `{"id":"`...)
-		buf = appendUUID(buf, acc.ID)
-		buf = append(buf, `","oauth_name":`...)
-		buf = appendString(buf, acc.OAuthName)
-		buf = append(buf, `,"account_id":`...)
-		buf = appendString(buf, acc.AccountID)
-		buf = append(buf, `,"account_email":`...)
-		buf = appendString(buf, acc.AccountEmail)
-		buf = append(buf, `,"expires_at":`...)
-		if acc.ExpiresAt == nil {
-			buf = append(buf, "null"...)
-		} else {
-			buf = strconv.AppendInt(buf, *acc.ExpiresAt, 10)
-		}
-		buf = append(buf, '}')
-	}
-	writeJSON(w, status, append(buf, "]}"...))
+	wire.WriteNoContent(w)
 }

@@ -1,39 +1,32 @@
 package usersauth
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/usersauth/usersauth/internal/wire"
+)
 
 // handleRegister serves POST /auth/register.
 func (a *UsersAuth[U]) handleRegister(w http.ResponseWriter, r *http.Request) {
-	body, err := readJSON(w, r)
-	if err == nil && body.shape != nil {
-		err = body.shape
-	}
-	if err != nil {
+	if err := a.register(w, r); err != nil {
 		a.writeError(w, r, opRegister, err)
-		return
 	}
-	u, password, err := a.decodeCreate(body.object)
-	if err != nil {
-		a.writeError(w, r, opRegister, err)
-		return
-	}
-	u, err = a.manager.Create(hookContext(r), u, password, true)
-	if err != nil {
-		a.writeError(w, r, opRegister, err)
-		return
-	}
-	a.writeUser(w, r, http.StatusCreated, u)
 }
 
-// writeUser answers u's public JSON.
-func (a *UsersAuth[U]) writeUser(w http.ResponseWriter, r *http.Request, status int, u U) {
-	bp := bufferPool.Get().(*[]byte)
-	buf, err := a.encodeUser((*bp)[:0], u)
-	if err != nil {
-		a.writeError(w, r, opOther, err)
-	} else {
-		writeJSON(w, status, buf)
+func (a *UsersAuth[U]) register(w http.ResponseWriter, r *http.Request) error {
+	if _, err := a.limiter.perAddress(r, "register", a.limiter.limits.Register); err != nil {
+		return err
 	}
-	*bp = buf[:0]
-	bufferPool.Put(bp)
+	obj, err := wire.ReadObject(w, r)
+	if err != nil {
+		return err
+	}
+	u, password, err := wire.DecodeCreate[U](a.schema, obj)
+	if err != nil {
+		return err
+	}
+	if u, err = a.manager.Register(hookContext(r), u, password); err != nil {
+		return err
+	}
+	return a.writeUser(w, http.StatusCreated, u)
 }

@@ -1,101 +1,124 @@
 package usersauth
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/usersauth/usersauth/backend"
+	"github.com/google/uuid"
+
+	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/user"
 )
 
-// logoutAllHandler serves POST /auth/{backend}/logout-all (ours): the
-// current user's sessions end everywhere, on every device and backend, then
-// the answer is this backend's logout. Every server-side token and refresh
-// family of the user is revoked and the user's TokenEpoch moves on, which
-// ends revocable JWTs; a JWT strategy that is not revocable cannot end its
-// tokens, which live until they expire. Authentication, the verification
-// requirement and the CSRF check are those of logout.
-func (a *UsersAuth[U]) logoutAllHandler(i int) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s, err := a.current(r, a.userReq)
-		if err == nil {
-			err = a.manager.EndSessions(hookContext(r), s.user)
-		}
-		if err == nil {
-			// The caller's own token, whatever its strategy.
-			err = s.backend.Strategy.DestroyToken(r.Context(), s.token, s.user.UserBase())
-		}
-		if err == nil {
-			err = a.writeLogout(w, i)
-		}
-		if err != nil {
-			a.writeError(w, r, opOther, err)
-		}
+// The session routes (ours): a user lists the devices signed in and ends
+// one; a superuser does the same for any user, and can end all of them.
+// Which sessions exist is the backends' (see sessions.go): server-side
+// tokens and refresh-token families; a JWT without refresh tokens is none.
+
+// sessionsRoutes are the session routes under the users router's prefix.
+func (a *UsersAuth[U]) sessionsRoutes(prefix string) []route {
+	return []route{
+		{http.MethodGet, prefix + "/me/sessions", a.handleMySessions},
+		{http.MethodDelete, prefix + "/me/sessions/{session}", a.handleEndMySession},
+		{http.MethodGet, prefix + "/{id}/sessions", a.handleUserSessions},
+		{http.MethodDelete, prefix + "/{id}/sessions", a.handleEndUserSessions},
+		{http.MethodDelete, prefix + "/{id}/sessions/{session}", a.handleEndUserSession},
 	}
 }
 
-// refreshHandler serves POST /auth/{backend}/refresh (ours): a refresh token
-// is exchanged for a new access token and a new refresh token, answered
-// exactly as a login. A bearer client sends the refresh token in the body
-// (RFC 6749 section 6); a cookie client's browser sends the refresh cookie,
-// and the request is CSRF-checked like a login. Any refresh token not
-// accepted (unknown, expired, revoked, reused) is 401, as is one whose user
-// is gone or inactive; an unverified user where verification is required is
-// 403. The AfterLogin hook is not called: no one logged in.
-func (a *UsersAuth[U]) refreshHandler(i int) http.HandlerFunc {
-	be, rf := &a.backends[i], a.refreshers[i]
-	tr := be.Transport.(backend.RefreshTransport)
-	return func(w http.ResponseWriter, r *http.Request) {
-		var (
-			token string
-			err   error
-		)
-		if be.Transport.CookieBased() {
-			if a.csrf != nil && a.csrf.Check(r) != nil {
-				a.writeError(w, r, opRefresh, ErrForbidden)
-				return
-			}
-			var ok bool
-			if token, ok = tr.RefreshToken(r); !ok {
-				a.writeError(w, r, opRefresh, ErrUnauthorized)
-				return
-			}
-		} else if token, err = readRefreshRequest(w, r); err != nil {
-			a.writeError(w, r, opRefresh, err)
-			return
-		}
-		ctx := hookContext(r)
-		rt, err := rf.Check(ctx, token)
-		if err != nil {
-			a.writeError(w, r, opRefresh, err)
-			return
-		}
-		u, err := a.manager.Get(ctx, rt.UserID)
-		if err == nil && !u.UserBase().IsActive {
-			err = user.ErrNotFound
-		}
-		if errors.Is(err, user.ErrNotFound) {
-			// The family outlived its user's access (a row removed or
-			// deactivated behind the Manager's back): end it.
-			_ = rf.RevokeFamily(ctx, rt.FamilyID)
-			err = ErrUnauthorized
-		}
-		if err == nil && a.requireVerification && !u.UserBase().IsVerified {
-			err = ErrForbidden
-		}
-		var grant backend.RefreshGrant
-		if err == nil {
-			grant, err = rf.Rotate(ctx, rt)
-		}
-		var access string
-		if err == nil {
-			access, err = be.Strategy.WriteToken(ctx, u.UserBase())
-		}
-		if err == nil {
-			err = tr.WriteLoginRefresh(w, access, grant)
-		}
-		if err != nil {
-			a.writeError(w, r, opRefresh, err)
-		}
+// handleMySessions serves GET /users/me/sessions: the caller's sessions,
+// the one the request is made in marked current.
+func (a *UsersAuth[U]) handleMySessions(w http.ResponseWriter, r *http.Request) {
+	s, err := a.current(r, a.userReq)
+	if err == nil {
+		err = a.writeSessions(w, r, s, s.user)
 	}
+	if err != nil {
+		a.writeError(w, r, opOther, err)
+	}
+}
+
+// handleEndMySession serves DELETE /users/me/sessions/{session}: that
+// device is logged out at once, on every instance; 404 for an id that is
+// none of the caller's live sessions.
+func (a *UsersAuth[U]) handleEndMySession(w http.ResponseWriter, r *http.Request) {
+	s, err := a.current(r, a.userReq)
+	if err == nil {
+		err = a.endSession(r, s, s.user)
+	}
+	if err != nil {
+		a.writeError(w, r, opOther, err)
+		return
+	}
+	wire.WriteNoContent(w)
+}
+
+// handleUserSessions serves GET /users/{id}/sessions (superuser).
+func (a *UsersAuth[U]) handleUserSessions(w http.ResponseWriter, r *http.Request) {
+	s, u, err := a.superuserSession(r)
+	if err == nil {
+		err = a.writeSessions(w, r, s, u)
+	}
+	if err != nil {
+		a.writeError(w, r, opOther, err)
+	}
+}
+
+// handleEndUserSessions serves DELETE /users/{id}/sessions (superuser):
+// every session of the user ends, as on logout-all.
+func (a *UsersAuth[U]) handleEndUserSessions(w http.ResponseWriter, r *http.Request) {
+	_, u, err := a.superuserSession(r)
+	if err == nil {
+		err = a.manager.EndSessions(hookContext(r), u)
+	}
+	if err != nil {
+		a.writeError(w, r, opOther, err)
+		return
+	}
+	wire.WriteNoContent(w)
+}
+
+// handleEndUserSession serves DELETE /users/{id}/sessions/{session}
+// (superuser).
+func (a *UsersAuth[U]) handleEndUserSession(w http.ResponseWriter, r *http.Request) {
+	s, u, err := a.superuserSession(r)
+	if err == nil {
+		err = a.endSession(r, s, u)
+	}
+	if err != nil {
+		a.writeError(w, r, opOther, err)
+		return
+	}
+	wire.WriteNoContent(w)
+}
+
+// superuserSession checks that the caller is a superuser, then finds the
+// user the path names, as superuserTarget does, and returns the caller's
+// session too.
+func (a *UsersAuth[U]) superuserSession(r *http.Request) (session[U], U, error) {
+	s, err := a.current(r, a.superReq)
+	if err != nil {
+		var zero U
+		return s, zero, err
+	}
+	u, err := a.lookup(r)
+	return s, u, err
+}
+
+func (a *UsersAuth[U]) writeSessions(w http.ResponseWriter, r *http.Request, s session[U], u U) error {
+	list, err := a.manager.Sessions(userContext(r, s), u)
+	if err != nil {
+		return err
+	}
+	wire.WriteSessions(w, list)
+	return nil
+}
+
+// endSession ends u's session named by the {session} path segment; an id
+// that does not parse is as unknown as one that is not there.
+func (a *UsersAuth[U]) endSession(r *http.Request, s session[U], u U) error {
+	id, err := uuid.Parse(r.PathValue("session"))
+	if err != nil || len(r.PathValue("session")) != 36 {
+		return user.ErrSessionNotFound
+	}
+	return a.manager.EndSession(userContext(r, s), u, id)
 }

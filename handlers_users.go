@@ -1,58 +1,87 @@
 package usersauth
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/internal/wire"
 	"github.com/usersauth/usersauth/user"
 )
 
 // handleGetMe serves GET /users/me, the hot path of most clients: no
 // allocation of its own beyond what the store and strategy need.
 func (a *UsersAuth[U]) handleGetMe(w http.ResponseWriter, r *http.Request) {
-	s, err := a.current(r, a.userReq)
+	s, err := a.current(r, a.userReq|enrolling)
+	if err == nil {
+		err = a.writeMe(w, r, http.StatusOK, s.user)
+	}
 	if err != nil {
 		a.writeError(w, r, opOther, err)
-		return
 	}
-	if a.oauth != nil && a.oauth.includeAccounts {
-		a.writeUserWithAccounts(w, r, http.StatusOK, s.user)
-		return
-	}
-	a.writeUser(w, r, http.StatusOK, s.user)
 }
 
 // handlePatchMe serves PATCH /users/me. Precedence: malformed JSON, then
 // authentication, then field validation.
 func (a *UsersAuth[U]) handlePatchMe(w http.ResponseWriter, r *http.Request) {
-	body, err := readJSON(w, r)
-	if err != nil {
+	if err := a.patchMe(w, r); err != nil {
 		a.writeError(w, r, opUpdate, err)
-		return
+	}
+}
+
+func (a *UsersAuth[U]) patchMe(w http.ResponseWriter, r *http.Request) error {
+	body, err := wire.ReadJSON(w, r)
+	if err != nil {
+		return err
 	}
 	s, err := a.current(r, a.userReq)
 	if err != nil {
-		a.writeError(w, r, opUpdate, err)
-		return
+		return err
 	}
-	a.update(w, r, body, s.user, false)
+	obj, err := body.Require()
+	if err != nil {
+		return err
+	}
+	upd, err := wire.DecodeUpdate(a.schema, obj, false)
+	if err != nil {
+		return err
+	}
+	ctx := userContext(r, s)
+	if a.requireCurrentPassword && (upd.Email != nil || upd.Password != nil) {
+		if err := a.reauthenticate(r, s.user, obj); err != nil {
+			return err
+		}
+	}
+	u, err := a.manager.UpdateSelf(ctx, s.user, upd)
+	if err != nil {
+		return err
+	}
+	return a.writeUser(w, http.StatusOK, u)
 }
 
-func (a *UsersAuth[U]) update(w http.ResponseWriter, r *http.Request, body jsonBody, u U, superuser bool) {
-	if body.shape != nil {
-		a.writeError(w, r, opUpdate, body.shape)
-		return
+// reauthenticate checks the current_password of a change of e-mail or
+// password (Options.RequireCurrentPassword): missing is 422, wrong is 400
+// UPDATE_USER_BAD_CURRENT_PASSWORD and counts as a failed login of the
+// account, so a stolen session cannot guess its way to the password.
+func (a *UsersAuth[U]) reauthenticate(r *http.Request, u U, obj wire.Object) error {
+	var errs wire.Errors
+	current, _ := obj.String("current_password", true, false, &errs)
+	if err := errs.Err(); err != nil {
+		return err
 	}
-	upd, err := a.decodeUpdate(body.object, superuser)
-	if err == nil {
-		u, err = a.manager.Update(hookContext(r), u, upd, !superuser)
-	}
+	ctx := hookContext(r)
+	attempt, err := a.limiter.startLogin(r, u.UserBase().Email)
 	if err != nil {
-		a.writeError(w, r, opUpdate, err)
-		return
+		return err
 	}
-	a.writeUser(w, r, http.StatusOK, u)
+	err = a.manager.VerifyPassword(ctx, u, current)
+	if errors.Is(err, user.ErrBadPassword) {
+		attempt.settle(ctx, user.ErrInvalidCredentials)
+		return errBadCurrentPassword
+	}
+	attempt.settle(ctx, err)
+	return err
 }
 
 // lookup finds the user named by the {id} path segment; an id that does not
@@ -66,47 +95,62 @@ func (a *UsersAuth[U]) lookup(r *http.Request) (U, error) {
 	return a.manager.Get(r.Context(), id)
 }
 
-// handleGetUser serves GET /users/{id}. The superuser check comes before the
-// lookup, so existence never leaks to others.
+// superuserTarget checks that the caller is a superuser, then finds the user
+// the path names: the check comes first, so existence never leaks to
+// others.
+func (a *UsersAuth[U]) superuserTarget(r *http.Request) (U, error) {
+	if _, err := a.current(r, a.superReq); err != nil {
+		var zero U
+		return zero, err
+	}
+	return a.lookup(r)
+}
+
+// handleGetUser serves GET /users/{id}.
 func (a *UsersAuth[U]) handleGetUser(w http.ResponseWriter, r *http.Request) {
-	_, err := a.current(r, a.superReq)
+	u, err := a.superuserTarget(r)
+	if err == nil {
+		err = a.writeUser(w, http.StatusOK, u)
+	}
 	if err != nil {
 		a.writeError(w, r, opOther, err)
-		return
 	}
-	u, err := a.lookup(r)
-	if err != nil {
-		a.writeError(w, r, opOther, err)
-		return
-	}
-	a.writeUser(w, r, http.StatusOK, u)
 }
 
 // handlePatchUser serves PATCH /users/{id}: malformed JSON, then
 // authorisation, then the lookup, then field validation.
 func (a *UsersAuth[U]) handlePatchUser(w http.ResponseWriter, r *http.Request) {
-	body, err := readJSON(w, r)
-	if err == nil {
-		_, err = a.current(r, a.superReq)
-	}
-	var u U
-	if err == nil {
-		u, err = a.lookup(r)
-	}
-	if err != nil {
+	if err := a.patchUser(w, r); err != nil {
 		a.writeError(w, r, opUpdate, err)
-		return
 	}
-	a.update(w, r, body, u, true)
+}
+
+func (a *UsersAuth[U]) patchUser(w http.ResponseWriter, r *http.Request) error {
+	body, err := wire.ReadJSON(w, r)
+	if err != nil {
+		return err
+	}
+	u, err := a.superuserTarget(r)
+	if err != nil {
+		return err
+	}
+	obj, err := body.Require()
+	if err != nil {
+		return err
+	}
+	upd, err := wire.DecodeUpdate(a.schema, obj, true)
+	if err != nil {
+		return err
+	}
+	if u, err = a.manager.UpdateAsSuperuser(hookContext(r), u, upd); err != nil {
+		return err
+	}
+	return a.writeUser(w, http.StatusOK, u)
 }
 
 // handleDeleteUser serves DELETE /users/{id}.
 func (a *UsersAuth[U]) handleDeleteUser(w http.ResponseWriter, r *http.Request) {
-	_, err := a.current(r, a.superReq)
-	var u U
-	if err == nil {
-		u, err = a.lookup(r)
-	}
+	u, err := a.superuserTarget(r)
 	if err == nil {
 		err = a.manager.Delete(hookContext(r), u)
 	}
@@ -114,5 +158,24 @@ func (a *UsersAuth[U]) handleDeleteUser(w http.ResponseWriter, r *http.Request) 
 		a.writeError(w, r, opOther, err)
 		return
 	}
-	writeNoContent(w)
+	wire.WriteNoContent(w)
+}
+
+// writeUser answers u's public JSON.
+func (a *UsersAuth[U]) writeUser(w http.ResponseWriter, status int, u U) error {
+	return wire.WriteUser(w, status, a.schema, u)
+}
+
+// writeMe answers u's public JSON as GET /users/me and the association
+// callback give it: with "oauth_accounts" when Options.IncludeOAuthAccounts
+// is set.
+func (a *UsersAuth[U]) writeMe(w http.ResponseWriter, r *http.Request, status int, u U) error {
+	if a.oauth == nil || !a.oauth.includeAccounts {
+		return a.writeUser(w, status, u)
+	}
+	accs, err := a.manager.OAuthAccounts(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	return wire.WriteUserWithAccounts(w, status, a.schema, u, accs)
 }

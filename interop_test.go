@@ -64,19 +64,19 @@ func TestLoginWithFastAPIUsersHashes(t *testing.T) {
 			if err := ta.store.Create(context.Background(), u); err != nil {
 				t.Fatal(err)
 			}
-			res := ta.do(newReq("POST", "/auth/jwt/login").multipart("username", "king.arthur@camelot.bt", "password", h.Password))
+			res := ta.do(newReq("POST", "/auth/jwt/login").Multipart("username", "king.arthur@camelot.bt", "password", h.Password))
 			got := ta.get(u.ID).HashedPassword
 			if !want {
-				if res.status != 400 || !sameJSON(t, res.body, badCredentials) {
-					t.Fatalf("login: %d %s, want LOGIN_BAD_CREDENTIALS", res.status, res.body)
+				if res.Status != 400 || !sameJSON(t, res.Body, badCredentials) {
+					t.Fatalf("login: %d %s, want LOGIN_BAD_CREDENTIALS", res.Status, res.Body)
 				}
 				if got != h.Hash {
 					t.Fatal("a failed login changed the stored hash")
 				}
 				return
 			}
-			if res.status != 200 {
-				t.Fatalf("login: %d %s, want 200", res.status, res.body)
+			if res.Status != 200 {
+				t.Fatalf("login: %d %s, want 200", res.Status, res.Body)
 			}
 			if !strings.HasPrefix(got, "$argon2id$v=19$m=256,t=1,p=1$") {
 				t.Fatalf("hash not upgraded to the current parameters: %.30s", got)
@@ -124,13 +124,13 @@ func TestFastAPIUsersAccessTokens(t *testing.T) {
 			if tok.ID == "hs256-no-exp" {
 				want = false // ours: a token without exp is refused
 			}
-			for _, r := range []*req{newReq("GET", "/users/me").bearer(tok.Token), newReq("GET", "/users/me").cookie(tok.Token)} {
+			for _, r := range []*req{newReq("GET", "/users/me").Bearer(tok.Token), newReq("GET", "/users/me").AuthCookie(tok.Token)} {
 				res := ta.do(r)
-				if want && (res.status != 200 || res.json(t)["id"] != f.User.ID) {
-					t.Fatalf("refused: %d %s", res.status, res.body)
+				if want && (res.Status != 200 || res.JSON(t)["id"] != f.User.ID) {
+					t.Fatalf("refused: %d %s", res.Status, res.Body)
 				}
-				if !want && res.status != 401 {
-					t.Fatalf("accepted: %d %s", res.status, res.body)
+				if !want && res.Status != 401 {
+					t.Fatalf("accepted: %d %s", res.Status, res.Body)
 				}
 			}
 		})

@@ -2,15 +2,16 @@ package usersauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
-	_ "modernc.org/sqlite"
-
-	"github.com/usersauth/usersauth/store/sqlstore"
+	"github.com/usersauth/usersauth/internal/oauthflow"
+	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -34,10 +35,10 @@ func TestOAuthAssociate(t *testing.T) {
 		}
 		// The account's e-mail need not be the user's.
 		r := b.get(b.atProvider(authURL, "arthur.pendragon@camelot.bt"))
-		if r.status != http.StatusOK || r.json(t)["id"] != arthur.ID.String() {
-			t.Fatalf("associate callback: %d %s", r.status, r.body)
+		if r.Status != http.StatusOK || r.JSON(t)["id"] != arthur.ID.String() {
+			t.Fatalf("associate callback: %d %s", r.Status, r.Body)
 		}
-		if _, ok := r.json(t)["oauth_accounts"]; ok {
+		if _, ok := r.JSON(t)["oauth_accounts"]; ok {
 			t.Error("oauth_accounts shown without IncludeOAuthAccounts")
 		}
 		accs := e.accounts(arthur.ID)
@@ -45,16 +46,16 @@ func TestOAuthAssociate(t *testing.T) {
 			t.Fatalf("accounts %+v", accs)
 		}
 		// Linking again refreshes the same link.
-		if r := b.associate(e, "dev", "arthur.pendragon@camelot.bt"); r.status != http.StatusOK {
-			t.Fatalf("second association: %d %s", r.status, r.body)
+		if r := b.associate(e, "dev", "arthur.pendragon@camelot.bt"); r.Status != http.StatusOK {
+			t.Fatalf("second association: %d %s", r.Status, r.Body)
 		}
 		if accs := e.accounts(arthur.ID); len(accs) != 1 {
 			t.Fatalf("accounts after linking again %+v, want one", accs)
 		}
 		// Signing in with the linked account is signing in as arthur.
 		in := e.browser().signIn(e, "dev", "arthur.pendragon@camelot.bt")
-		if in.status != http.StatusOK || e.me(in.json(t)["access_token"].(string)).json(t)["id"] != arthur.ID.String() {
-			t.Fatalf("sign-in with the linked account: %d %s", in.status, in.body)
+		if in.Status != http.StatusOK || e.me(in.JSON(t)["access_token"].(string)).JSON(t)["id"] != arthur.ID.String() {
+			t.Fatalf("sign-in with the linked account: %d %s", in.Status, in.Body)
 		}
 		if reg, logins := e.registered.Load(), e.logins.Load(); reg != 1 || logins != 2 {
 			t.Errorf("AfterRegister %d, AfterLogin %d; want 1 (the password registration) and 2 (password and provider sign-ins, not the associations)", reg, logins)
@@ -64,7 +65,7 @@ func TestOAuthAssociate(t *testing.T) {
 	cases := []struct {
 		name   string
 		run    func(t *testing.T, e *oauthEnv, b *browser) reply
-		status int
+		Status int
 		detail string
 	}{
 		{"AuthorizeWithoutUser", func(t *testing.T, e *oauthEnv, b *browser) reply {
@@ -97,8 +98,8 @@ func TestOAuthAssociate(t *testing.T) {
 		{"AccountOfAnotherUser", func(t *testing.T, e *oauthEnv, b *browser) reply {
 			lancelot := e.browser()
 			lancelot.bearer = e.bearerFor(e.register("lancelot@camelot.bt", "guinevere"))
-			if r := lancelot.associate(e, "dev", "knight@camelot.bt"); r.status != http.StatusOK {
-				t.Fatalf("first association: %d %s", r.status, r.body)
+			if r := lancelot.associate(e, "dev", "knight@camelot.bt"); r.Status != http.StatusOK {
+				t.Fatalf("first association: %d %s", r.Status, r.Body)
 			}
 			b.bearer = e.bearerFor(e.register("mordred@camelot.bt", "morgause"))
 			return b.associate(e, "dev", "knight@camelot.bt")
@@ -122,7 +123,7 @@ func TestOAuthAssociate(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := newOAuthEnv(t, nil)
-			wantDetail(t, c.run(t, e, e.browser()), c.status, c.detail)
+			wantDetail(t, c.run(t, e, e.browser()), c.Status, c.detail)
 		})
 	}
 	t.Run("NotConfigured", func(t *testing.T) {
@@ -160,8 +161,8 @@ func TestOAuthAssociateByEmail(t *testing.T) {
 				}
 				return
 			}
-			if r.status != http.StatusOK || e.me(r.json(t)["access_token"].(string)).json(t)["id"] != u.ID.String() {
-				t.Fatalf("sign-in by e-mail: %d %s", r.status, r.body)
+			if r.Status != http.StatusOK || e.me(r.JSON(t)["access_token"].(string)).JSON(t)["id"] != u.ID.String() {
+				t.Fatalf("sign-in by e-mail: %d %s", r.Status, r.Body)
 			}
 			if accs := e.accounts(u.ID); len(accs) != 1 {
 				t.Fatalf("accounts %+v, want the new link", accs)
@@ -178,13 +179,13 @@ func TestOAuthAssociateByEmail(t *testing.T) {
 func TestOAuthMeAccounts(t *testing.T) {
 	e := newOAuthEnv(t, func(c *oauthConfig) { c.opts.IncludeOAuthAccounts = true })
 	r := e.browser().signIn(e, "dev", "percival@camelot.bt")
-	token := r.json(t)["access_token"].(string)
+	token := r.JSON(t)["access_token"].(string)
 	me := e.me(token)
 	u := e.userByEmail("percival@camelot.bt")
 	acc := e.accounts(u.ID)[0]
-	list, ok := me.json(t)["oauth_accounts"].([]any)
-	if me.status != http.StatusOK || !ok || len(list) != 1 {
-		t.Fatalf("GET /users/me: %d %s", me.status, me.body)
+	list, ok := me.JSON(t)["oauth_accounts"].([]any)
+	if me.Status != http.StatusOK || !ok || len(list) != 1 {
+		t.Fatalf("GET /users/me: %d %s", me.Status, me.Body)
 	}
 	got := list[0].(map[string]any)
 	want := map[string]any{
@@ -199,7 +200,7 @@ func TestOAuthMeAccounts(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
 	}
-	if strings.Contains(string(me.body), acc.AccessToken) || strings.Contains(string(me.body), *acc.RefreshToken) {
+	if strings.Contains(string(me.Body), acc.AccessToken) || strings.Contains(string(me.Body), *acc.RefreshToken) {
 		t.Fatal("GET /users/me shows the provider's tokens")
 	}
 	// A user without accounts gets an empty list; the association answer
@@ -207,16 +208,16 @@ func TestOAuthMeAccounts(t *testing.T) {
 	e.register("bors@camelot.bt", "corbenic")
 	b := e.browser()
 	b.bearer = e.token("bors@camelot.bt", "corbenic")
-	if body := string(b.get(e.app.URL + "/users/me").body); !strings.HasSuffix(body, `,"oauth_accounts":[]}`) {
+	if body := string(b.get(e.app.URL + "/users/me").Body); !strings.HasSuffix(body, `,"oauth_accounts":[]}`) {
 		t.Errorf("GET /users/me without accounts: %s", body)
 	}
-	if r := b.associate(e, "dev2", "bors@camelot.bt"); !strings.Contains(string(r.body), `"oauth_name":"dev2"`) {
-		t.Errorf("association answer %s, want the accounts", r.body)
+	if r := b.associate(e, "dev2", "bors@camelot.bt"); !strings.Contains(string(r.Body), `"oauth_name":"dev2"`) {
+		t.Errorf("association answer %s, want the accounts", r.Body)
 	}
 	t.Run("Off", func(t *testing.T) {
 		e := newOAuthEnv(t, nil)
 		r := e.browser().signIn(e, "dev", "percival@camelot.bt")
-		if body := e.me(r.json(t)["access_token"].(string)).body; strings.Contains(string(body), "oauth_accounts") {
+		if body := e.me(r.JSON(t)["access_token"].(string)).Body; strings.Contains(string(body), "oauth_accounts") {
 			t.Fatalf("GET /users/me lists accounts without the option: %s", body)
 		}
 	})
@@ -230,18 +231,18 @@ func TestOAuthUnlink(t *testing.T) {
 
 	// A user who signed up through dev has nothing else.
 	oauthOnly := e.browser()
-	oauthOnly.bearer = oauthOnly.signIn(e, "dev", "galahad@camelot.bt").json(t)["access_token"].(string)
+	oauthOnly.bearer = oauthOnly.signIn(e, "dev", "galahad@camelot.bt").JSON(t)["access_token"].(string)
 	galahad := e.userByEmail("galahad@camelot.bt")
 	wantDetail(t, del(oauthOnly, "dev"), http.StatusBadRequest, "OAUTH_LAST_SIGN_IN_METHOD")
 	if len(e.accounts(galahad.ID)) != 1 {
 		t.Fatal("the refused unlink removed the account")
 	}
 	// With a second provider linked, either can go, not both.
-	if r := oauthOnly.associate(e, "dev2", "galahad@camelot.bt"); r.status != http.StatusOK {
-		t.Fatalf("associate dev2: %d %s", r.status, r.body)
+	if r := oauthOnly.associate(e, "dev2", "galahad@camelot.bt"); r.Status != http.StatusOK {
+		t.Fatalf("associate dev2: %d %s", r.Status, r.Body)
 	}
-	if r := del(oauthOnly, "dev"); r.status != http.StatusNoContent || len(r.body) != 0 {
-		t.Fatalf("unlink dev: %d %s", r.status, r.body)
+	if r := del(oauthOnly, "dev"); r.Status != http.StatusNoContent || len(r.Body) != 0 {
+		t.Fatalf("unlink dev: %d %s", r.Status, r.Body)
 	}
 	wantDetail(t, del(oauthOnly, "dev"), http.StatusNotFound, "Not Found")
 	wantDetail(t, del(oauthOnly, "dev2"), http.StatusBadRequest, "OAUTH_LAST_SIGN_IN_METHOD")
@@ -251,19 +252,19 @@ func TestOAuthUnlink(t *testing.T) {
 	e.register("lancelot@camelot.bt", "guinevere")
 	withPassword := e.browser()
 	withPassword.bearer = e.token("lancelot@camelot.bt", "guinevere")
-	if r := withPassword.associate(e, "dev", "lancelot@camelot.bt"); r.status != http.StatusOK {
-		t.Fatalf("associate: %d %s", r.status, r.body)
+	if r := withPassword.associate(e, "dev", "lancelot@camelot.bt"); r.Status != http.StatusOK {
+		t.Fatalf("associate: %d %s", r.Status, r.Body)
 	}
-	if r := del(withPassword, "dev"); r.status != http.StatusNoContent {
-		t.Fatalf("unlink with a password: %d %s", r.status, r.body)
+	if r := del(withPassword, "dev"); r.Status != http.StatusNoContent {
+		t.Fatalf("unlink with a password: %d %s", r.Status, r.Body)
 	}
 
 	wantDetail(t, del(e.browser(), "dev"), http.StatusUnauthorized, "Unauthorized")
 
 	// A cookie session cannot be made to unlink from another site.
 	cookieUser := e.browser()
-	if r := cookieUser.signIn(e, "devcookie", "bors@camelot.bt"); r.status != http.StatusNoContent {
-		t.Fatalf("cookie sign-in: %d %s", r.status, r.body)
+	if r := cookieUser.signIn(e, "devcookie", "bors@camelot.bt"); r.Status != http.StatusNoContent {
+		t.Fatalf("cookie sign-in: %d %s", r.Status, r.Body)
 	}
 	req, _ := http.NewRequest(http.MethodDelete, e.app.URL+"/users/me/oauth/devcookie", nil)
 	req.Header.Set("Cookie", "fastapiusersauth="+cookieUser.appCookie("fastapiusersauth"))
@@ -278,69 +279,52 @@ func TestOAuthUnlink(t *testing.T) {
 	}
 }
 
-// TestOAuthAtomicSignUp makes the database fail the account's insert during
-// a sign-up: the answer is a 500 and no user is left without its account,
-// so the same sign-in works once the database does.
-func TestOAuthAtomicSignUp(t *testing.T) {
-	var db *sqlstore.DB
-	e := newOAuthEnv(t, func(c *oauthConfig) {
-		var err error
-		db, err = sqlstore.Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "users.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		c.store = db.Users()
-		c.opts.OAuthStates = db.OAuthStates()
-	})
-	exec := func(s string) {
-		if _, err := db.SQL().Exec(s); err != nil {
-			t.Fatal(err)
-		}
+// failingSignUps is a memory store whose atomic sign-up (user and account
+// in one step) fails while fail is set, as a database refusing the
+// account's insert would; the store's own atomicity under such a failure
+// is store/storetest's and sqlstore's to prove.
+type failingSignUps struct {
+	*memory.Store[*user.User]
+	fail atomic.Bool
+}
+
+func (f *failingSignUps) CreateWithOAuthAccount(ctx context.Context, u *user.User, acc user.OAuthAccount) error {
+	if f.fail.Load() {
+		return errors.New("injected failure")
 	}
-	exec(`CREATE TRIGGER fail_oauth_insert BEFORE INSERT ON oauth_account BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
+	return f.Store.CreateWithOAuthAccount(ctx, u, acc)
+}
+
+// TestOAuthAtomicSignUp makes the store fail the sign-up's write: the
+// answer is a 500, no user is left without its account, AfterRegister does
+// not run, and the same sign-in works once the store does.
+func TestOAuthAtomicSignUp(t *testing.T) {
+	store := &failingSignUps{Store: memory.New[*user.User]()}
+	store.fail.Store(true)
+	e := newOAuthEnv(t, func(c *oauthConfig) { c.store = store })
 	r := e.browser().signIn(e, "dev", "tristan@camelot.bt")
 	wantDetail(t, r, http.StatusInternalServerError, "Internal Server Error")
-	var n int
-	if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM "user"`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("%d users after the failed sign-up (%v), want 0", n, err)
+	if _, err := store.GetByEmail(context.Background(), "tristan@camelot.bt"); !errors.Is(err, user.ErrNotFound) {
+		t.Fatalf("a user after the failed sign-up: %v", err)
 	}
 	if e.registered.Load() != 0 {
 		t.Error("AfterRegister ran for a sign-up that failed")
 	}
-	exec(`DROP TRIGGER fail_oauth_insert`)
-	if r := e.browser().signIn(e, "dev", "tristan@camelot.bt"); r.status != http.StatusOK {
-		t.Fatalf("sign-up once the database works: %d %s", r.status, r.body)
+	store.fail.Store(false)
+	if r := e.browser().signIn(e, "dev", "tristan@camelot.bt"); r.Status != http.StatusOK {
+		t.Fatalf("sign-up once the store works: %d %s", r.Status, r.Body)
 	}
-	var accounts int
-	if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM oauth_account`).Scan(&accounts); err != nil || accounts != 1 {
-		t.Fatalf("%d accounts (%v), want 1", accounts, err)
-	}
-	// The used states are in the database, shared by every instance.
-	var states int
-	if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM usersauth_oauth_state`).Scan(&states); err != nil || states != 2 {
-		t.Fatalf("%d used states recorded (%v), want 2", states, err)
+	if accs := e.accounts(e.userByEmail("tristan@camelot.bt").ID); len(accs) != 1 {
+		t.Fatalf("%d accounts, want 1", len(accs))
 	}
 }
 
-// sqlstore's StateStore is a StateStore: the package cannot say so itself,
-// as a store never imports the root.
-var _ StateStore = (*sqlstore.StateStore)(nil)
-
 // TestOAuthSharedStates: two instances behind one load balancer share the
-// used states through the database: a state used on one is refused on the
-// other.
+// used states through one StateStore (sqlstore's is tested across pools by
+// its own package): a state used on one is refused on the other.
 func TestOAuthSharedStates(t *testing.T) {
-	var db *sqlstore.DB
 	e := newOAuthEnv(t, func(c *oauthConfig) {
-		var err error
-		db, err = sqlstore.Open(context.Background(), "sqlite", filepath.Join(t.TempDir(), "users.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		c.store = db.Users()
-		c.opts.OAuthStates = db.OAuthStates()
+		c.opts.OAuthStates = oauthflow.NewMemoryStates(time.Now, DefaultMaxStates)
 	})
 	other, err := New(e.opts)
 	if err != nil {
@@ -349,8 +333,8 @@ func TestOAuthSharedStates(t *testing.T) {
 	b := e.browser()
 	cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), "gareth@camelot.bt")
 	csrf := b.appCookie(DefaultCSRFCookieName)
-	if r := b.get(cb); r.status != http.StatusOK {
-		t.Fatalf("sign-in on the first instance: %d %s", r.status, r.body)
+	if r := b.get(cb); r.Status != http.StatusOK {
+		t.Fatalf("sign-in on the first instance: %d %s", r.Status, r.Body)
 	}
 	req := httptest.NewRequest(http.MethodGet, cb, nil)
 	req.Header.Set("Cookie", DefaultCSRFCookieName+"="+csrf)
@@ -368,6 +352,7 @@ func TestOAuthWithoutOpenIDConnect(t *testing.T) {
 	e := newOAuthEnv(t, func(c *oauthConfig) {
 		p := &c.opts.OAuth[0].Provider
 		p.Issuer, p.IssuerAliases, p.JWKSURL, p.Keys = "", nil, "", nil
+		c.opts.OAuth[0].AllowUnverifiedEmail = true
 	})
 	b := e.browser()
 	authURL := b.authorize(e, "/auth/dev/authorize")
@@ -375,8 +360,8 @@ func TestOAuthWithoutOpenIDConnect(t *testing.T) {
 		t.Error("a nonce was sent to a provider without OpenID Connect")
 	}
 	r := b.get(b.atProvider(authURL, "ector@camelot.bt", "dev_email_verified", "false"))
-	if r.status != http.StatusOK {
-		t.Fatalf("sign-in: %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", r.Status, r.Body)
 	}
 	accs := e.accounts(e.userByEmail("ector@camelot.bt").ID)
 	if len(accs) != 1 || accs[0].AccountEmail != "ector@camelot.bt" {

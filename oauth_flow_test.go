@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -75,17 +77,17 @@ func TestOAuthAuthorize(t *testing.T) {
 	e := newOAuthEnv(t, nil)
 	b := e.browser()
 	r := b.get(e.app.URL + "/auth/dev/authorize?scopes=openid&scopes=email&scopes=profile")
-	if r.status != http.StatusOK || r.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("authorize: %d %v %s", r.status, r.header, r.body)
+	if r.Status != http.StatusOK || r.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("authorize: %d %v %s", r.Status, r.Header, r.Body)
 	}
-	authURL, _ := r.json(t)["authorization_url"].(string)
+	authURL, _ := r.JSON(t)["authorization_url"].(string)
 	q := queryOf(t, authURL)
-	c := r.cookie(DefaultCSRFCookieName)
+	c := r.Cookie(DefaultCSRFCookieName)
 	if c == nil {
 		t.Fatal("no CSRF cookie")
 	}
 	if len(c.Value) != auth.RandomTokenLength || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.MaxAge != 3600 || c.Path != "/" || c.Domain != "" {
-		t.Errorf("CSRF cookie %q, want FastAPI Users' attributes", r.header.Get("Set-Cookie"))
+		t.Errorf("CSRF cookie %q, want FastAPI Users' attributes", r.Header.Get("Set-Cookie"))
 	}
 	claims := stateClaims(t, q.Get("state"))
 	if claims["csrftoken"] != c.Value || claims["aud"] != auth.OAuthStateAudience || claims["oauth_name"] != "dev" {
@@ -97,8 +99,7 @@ func TestOAuthAuthorize(t *testing.T) {
 	if exp, _ := claims["exp"].(float64); int64(exp) != e.clock.Now().Add(time.Hour).Unix() {
 		t.Errorf("exp %v, want an hour from now", claims["exp"])
 	}
-	p := e.ua.oauth.route("dev")
-	pkce, nonce, err := p.derive(c.Value)
+	pkce, nonce, err := e.ua.oauth.provider("dev").flow.Derive(c.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,13 +115,13 @@ func TestOAuthAuthorize(t *testing.T) {
 		t.Error("the authorization URL reveals the PKCE verifier")
 	}
 	// Two authorizations never share a CSRF token, hence a verifier.
-	if b.get(e.app.URL+"/auth/dev/authorize").cookie(DefaultCSRFCookieName).Value == c.Value {
+	if b.get(e.app.URL+"/auth/dev/authorize").Cookie(DefaultCSRFCookieName).Value == c.Value {
 		t.Error("two authorizations got one CSRF token")
 	}
 	t.Run("BadScopes", func(t *testing.T) {
 		for _, raw := range []string{"scopes=a%20b", "scopes=", `scopes=a"b`, "scopes=" + strings.Repeat("s", 257), strings.Repeat("scopes=a&", 33), "x=%zz"} {
-			if r := b.get(e.app.URL + "/auth/dev/authorize?" + raw); r.status != http.StatusUnprocessableEntity {
-				t.Errorf("?%.40s: %d %s, want 422", raw, r.status, r.body)
+			if r := b.get(e.app.URL + "/auth/dev/authorize?" + raw); r.Status != http.StatusUnprocessableEntity {
+				t.Errorf("?%.40s: %d %s, want 422", raw, r.Status, r.Body)
 			}
 		}
 	})
@@ -134,19 +135,19 @@ func TestOAuthSignUpThenLogin(t *testing.T) {
 	e := newOAuthEnv(t, nil)
 	const email = "king.arthur@camelot.bt"
 	r := e.browser().signIn(e, "dev", email)
-	if r.status != http.StatusOK {
-		t.Fatalf("sign-up: %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Body)
 	}
-	body := r.json(t)
+	body := r.JSON(t)
 	token, _ := body["access_token"].(string)
 	if token == "" || body["token_type"] != "bearer" {
-		t.Fatalf("sign-up answered %s, want the bearer login answer", r.body)
+		t.Fatalf("sign-up answered %s, want the bearer login answer", r.Body)
 	}
-	if c := r.cookie(DefaultCSRFCookieName); c == nil || c.MaxAge >= 0 {
-		t.Errorf("the callback did not clear the CSRF cookie: %v", r.header["Set-Cookie"])
+	if c := r.Cookie(DefaultCSRFCookieName); c == nil || c.MaxAge >= 0 {
+		t.Errorf("the callback did not clear the CSRF cookie: %v", r.Header["Set-Cookie"])
 	}
-	if r.header.Get("Cache-Control") != "no-store" || r.header.Get("Referrer-Policy") != "no-referrer" {
-		t.Errorf("callback headers %v", r.header)
+	if r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("callback headers %v", r.Header)
 	}
 	u := e.userByEmail(email)
 	if !u.IsActive || u.IsVerified || u.IsSuperuser || !user.IsUnusablePassword(u.HashedPassword) {
@@ -161,15 +162,15 @@ func TestOAuthSignUpThenLogin(t *testing.T) {
 		first.RefreshToken == nil || first.ExpiresAt == nil || *first.ExpiresAt <= time.Now().Unix() {
 		t.Errorf("account %+v", first)
 	}
-	if got := e.me(token).json(t)["id"]; got != u.ID.String() {
+	if got := e.me(token).JSON(t)["id"]; got != u.ID.String() {
 		t.Errorf("the token is for %v, want %v", got, u.ID)
 	}
 
 	r = e.browser().signIn(e, "dev", email)
-	if r.status != http.StatusOK {
-		t.Fatalf("second sign-in: %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("second sign-in: %d %s", r.Status, r.Body)
 	}
-	if got := e.me(r.json(t)["access_token"].(string)).json(t)["id"]; got != u.ID.String() {
+	if got := e.me(r.JSON(t)["access_token"].(string)).JSON(t)["id"]; got != u.ID.String() {
 		t.Errorf("second sign-in is %v, want the same user %v", got, u.ID)
 	}
 	if n := e.userCount(); n != 1 {
@@ -190,13 +191,49 @@ func TestOAuthCookieBackend(t *testing.T) {
 	e := newOAuthEnv(t, nil)
 	b := e.browser()
 	r := b.signIn(e, "devcookie", "lancelot@camelot.bt")
-	c := r.cookie("fastapiusersauth")
-	if r.status != http.StatusNoContent || c == nil || c.Value == "" || !c.HttpOnly || !c.Secure {
-		t.Fatalf("cookie sign-in: %d %v", r.status, r.header)
+	c := r.Cookie("fastapiusersauth")
+	if r.Status != http.StatusNoContent || c == nil || c.Value == "" || !c.HttpOnly || !c.Secure {
+		t.Fatalf("cookie sign-in: %d %v", r.Status, r.Header)
 	}
-	if me := b.get(e.app.URL + "/users/me"); me.status != http.StatusOK || me.json(t)["email"] != "lancelot@camelot.bt" {
-		t.Fatalf("GET /users/me with the session cookie: %d %s", me.status, me.body)
+	if me := b.get(e.app.URL + "/users/me"); me.Status != http.StatusOK || me.JSON(t)["email"] != "lancelot@camelot.bt" {
+		t.Fatalf("GET /users/me with the session cookie: %d %s", me.Status, me.Body)
 	}
+}
+
+// TestOAuthUnverifiedSignUp: a first sign-in whose e-mail the provider did
+// not verify creates no user (it could claim an address before its owner
+// registers it) and answers OAUTH_NOT_AVAILABLE_EMAIL, unless the host opts
+// in; an account already linked signs in whatever the provider says now.
+func TestOAuthUnverifiedSignUp(t *testing.T) {
+	t.Run("Refused", func(t *testing.T) {
+		e := newOAuthEnv(t, nil)
+		r := e.browser().signIn(e, "dev", "gawain@camelot.bt", "dev_email_verified", "false")
+		wantDetail(t, r, http.StatusBadRequest, "OAUTH_NOT_AVAILABLE_EMAIL")
+		if e.userCount() != 0 || e.registered.Load() != 0 {
+			t.Fatal("a user was created with an address the provider did not verify")
+		}
+		if !strings.Contains(e.logText(), "did not verify the e-mail") {
+			t.Error("the refusal is not logged")
+		}
+	})
+	t.Run("LinkedAccountSignsIn", func(t *testing.T) {
+		e := newOAuthEnv(t, nil)
+		if r := e.browser().signIn(e, "dev", "gawain@camelot.bt"); r.Status != http.StatusOK {
+			t.Fatalf("sign-up: %d %s", r.Status, r.Body)
+		}
+		if r := e.browser().signIn(e, "dev", "gawain@camelot.bt", "dev_email_verified", "false"); r.Status != http.StatusOK {
+			t.Fatalf("sign-in of the linked account: %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("OptIn", func(t *testing.T) {
+		e := newOAuthEnv(t, func(c *oauthConfig) { c.opts.OAuth[0].AllowUnverifiedEmail = true })
+		if r := e.browser().signIn(e, "dev", "gawain@camelot.bt", "dev_email_verified", "false"); r.Status != http.StatusOK {
+			t.Fatalf("sign-up with the opt-in: %d %s", r.Status, r.Body)
+		}
+		if e.userByEmail("gawain@camelot.bt").IsVerified {
+			t.Error("an unverified address made a verified user")
+		}
+	})
 }
 
 // TestOAuthVerifiedByDefault: a new user is verified only with the option
@@ -212,10 +249,13 @@ func TestOAuthVerifiedByDefault(t *testing.T) {
 		{"NoOption", false, true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := newOAuthEnv(t, func(cfg *oauthConfig) { cfg.opts.OAuth[0].IsVerifiedByDefault = c.option })
+			e := newOAuthEnv(t, func(cfg *oauthConfig) {
+				cfg.opts.OAuth[0].IsVerifiedByDefault = c.option
+				cfg.opts.OAuth[0].AllowUnverifiedEmail = true
+			})
 			r := e.browser().signIn(e, "dev", "gawain@camelot.bt", "dev_email_verified", map[bool]string{true: "true", false: "false"}[c.provider])
-			if r.status != http.StatusOK {
-				t.Fatalf("sign-in: %d %s", r.status, r.body)
+			if r.Status != http.StatusOK {
+				t.Fatalf("sign-in: %d %s", r.Status, r.Body)
 			}
 			if got := e.userByEmail("gawain@camelot.bt").IsVerified; got != c.want {
 				t.Errorf("is_verified %v, want %v", got, c.want)
@@ -232,7 +272,11 @@ func TestOAuthCallbackErrors(t *testing.T) {
 	// mint signs a state the way an attacker or another service would.
 	mint := func(t *testing.T, e *oauthEnv, secret []byte, audience string, claims map[string]any) string {
 		p := auth.PurposeToken{Secret: secret, Audience: audience, Lifetime: time.Hour, Now: e.clock.Now}
-		s, err := p.Sign(claims)
+		var ordered []auth.Claim
+		for _, k := range slices.Sorted(maps.Keys(claims)) {
+			ordered = append(ordered, auth.Claim{Name: k, Value: claims[k]})
+		}
+		s, err := p.Sign(ordered...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,68 +286,68 @@ func TestOAuthCallbackErrors(t *testing.T) {
 		name      string
 		configure func(*oauthConfig)
 		run       func(t *testing.T, e *oauthEnv, b *browser) reply
-		status    int
+		Status    int
 		detail    string
 		userLeft  bool // the case itself makes the user
 	}{
-		{name: "MissingCode", status: 400, detail: "Bad Request", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "MissingCode", Status: 400, detail: "Bad Request", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Del("code") }))
 		}},
-		{name: "ProviderError", status: 400, detail: "access_denied", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "ProviderError", Status: 400, detail: "access_denied", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			return b.get(b.atProvider(b.authorize(e, "/auth/dev/authorize"), email, "dev_error", "access_denied"))
 		}},
-		{name: "RepeatedCode", status: 400, detail: "Bad Request", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "RepeatedCode", Status: 400, detail: "Bad Request", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Add("code", "another") }))
 		}},
-		{name: "MalformedQuery", status: 400, detail: "Bad Request", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "MalformedQuery", Status: 400, detail: "Bad Request", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			return b.get(e.app.URL + "/auth/dev/callback?code=x&state=%zz")
 		}},
-		{name: "IssuerMismatch", status: 400, detail: "Bad Request", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "IssuerMismatch", Status: 400, detail: "Bad Request", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Set("iss", "https://evil.example") }))
 		}},
-		{name: "NoState", status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "NoState", Status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Del("state") }))
 		}},
-		{name: "GarbageState", status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "GarbageState", Status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Set("state", "not.a.token") }))
 		}},
-		{name: "BadSignature", status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "BadSignature", Status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			forged := mint(t, e, otherSecret, auth.OAuthStateAudience, map[string]any{"csrftoken": b.appCookie(DefaultCSRFCookieName)})
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Set("state", forged) }))
 		}},
-		{name: "WrongAudience", status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "WrongAudience", Status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			other := mint(t, e, testSecret, "fastapi-users:auth", map[string]any{"csrftoken": b.appCookie(DefaultCSRFCookieName)})
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Set("state", other) }))
 		}},
-		{name: "ResetTokenAsState", status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "ResetTokenAsState", Status: 400, detail: "ACCESS_TOKEN_DECODE_ERROR", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			other := mint(t, e, testSecret, auth.ResetPasswordAudience, map[string]any{"csrftoken": b.appCookie(DefaultCSRFCookieName)})
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Set("state", other) }))
 		}},
-		{name: "ExpiredState", status: 400, detail: "ACCESS_TOKEN_ALREADY_EXPIRED", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "ExpiredState", Status: 400, detail: "ACCESS_TOKEN_ALREADY_EXPIRED", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			e.clock.Advance(StateLifetime + time.Second)
 			return b.get(cb)
 		}},
-		{name: "CSRFCookieMissing", status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "CSRFCookieMissing", Status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			b.setAppCookie(DefaultCSRFCookieName, "")
 			return b.get(cb)
 		}},
-		{name: "CSRFCookieDifferent", status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "CSRFCookieDifferent", Status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			other, _ := auth.RandomToken(nil)
 			b.setAppCookie(DefaultCSRFCookieName, other)
 			return b.get(cb)
 		}},
-		{name: "CSRFCookieTwice", status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "CSRFCookieTwice", Status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			// One cookie from the authorize route, one planted by a
 			// sibling subdomain: ambiguous, refused.
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
@@ -317,39 +361,39 @@ func TestOAuthCallbackErrors(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			body, _ := io.ReadAll(resp.Body)
-			return reply{status: resp.StatusCode, header: resp.Header, body: body}
+			return reply{Status: resp.StatusCode, Header: resp.Header, Body: body}
 		}},
-		{name: "StateWithoutCSRFToken", status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "StateWithoutCSRFToken", Status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			// FastAPI Users v14's state: no csrftoken, so nothing binds it
 			// to a browser (CVE-2025-68481).
 			cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), email)
 			v14 := mint(t, e, testSecret, auth.OAuthStateAudience, map[string]any{})
 			return b.get(withQuery(t, cb, func(q url.Values) { q.Set("state", v14) }))
 		}},
-		{name: "StateOfAnotherProvider", status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "StateOfAnotherProvider", Status: 400, detail: "OAUTH_INVALID_STATE", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			cb := b.atProvider(b.authorize(e, "/auth/dev2/authorize"), email)
 			return b.get(strings.Replace(cb, "/auth/dev2/callback", "/auth/dev/callback", 1))
 		}},
-		{name: "MissingEmail", status: 400, detail: "OAUTH_NOT_AVAILABLE_EMAIL", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "MissingEmail", Status: 400, detail: "OAUTH_NOT_AVAILABLE_EMAIL", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			return b.signIn(e, "dev", email, "dev_no_email", "1")
 		}},
-		{name: "ExistingUserWithoutAssociation", userLeft: true, status: 400, detail: "OAUTH_USER_ALREADY_EXISTS", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "ExistingUserWithoutAssociation", userLeft: true, Status: 400, detail: "OAUTH_USER_ALREADY_EXISTS", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			e.register(email, "excalibur")
 			return b.signIn(e, "dev", strings.ToUpper(email))
 		}},
-		{name: "InactiveUser", userLeft: true, status: 400, detail: "LOGIN_BAD_CREDENTIALS", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
-			if r := e.browser().signIn(e, "dev", email); r.status != http.StatusOK {
-				t.Fatalf("sign-up: %d %s", r.status, r.body)
+		{name: "InactiveUser", userLeft: true, Status: 400, detail: "LOGIN_BAD_CREDENTIALS", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+			if r := e.browser().signIn(e, "dev", email); r.Status != http.StatusOK {
+				t.Fatalf("sign-up: %d %s", r.Status, r.Body)
 			}
 			e.set(e.userByEmail(email).ID, func(b *user.Base) { b.IsActive = false })
 			return b.signIn(e, "dev", email)
 		}},
-		{name: "RequireVerification", userLeft: true, status: 400, detail: "LOGIN_USER_NOT_VERIFIED",
+		{name: "RequireVerification", userLeft: true, Status: 400, detail: "LOGIN_USER_NOT_VERIFIED",
 			configure: func(c *oauthConfig) { c.opts.RequireVerification = true },
 			run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 				return b.signIn(e, "dev", email)
 			}},
-		{name: "CodeOfAnotherRedirect", userLeft: true, status: 400, detail: "invalid_grant", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
+		{name: "CodeOfAnotherRedirect", userLeft: true, Status: 400, detail: "invalid_grant", run: func(t *testing.T, e *oauthEnv, b *browser) reply {
 			// A genuine code and state, but the code was issued for the
 			// association callback: the provider refuses it here.
 			b.bearer = e.bearerFor(e.register(email, "excalibur"))
@@ -363,12 +407,12 @@ func TestOAuthCallbackErrors(t *testing.T) {
 			e := newOAuthEnv(t, c.configure)
 			b := e.browser()
 			r := c.run(t, e, b)
-			wantDetail(t, r, c.status, c.detail)
+			wantDetail(t, r, c.Status, c.detail)
 			if _, err := e.store.GetByEmail(context.Background(), email); err == nil && !c.userLeft {
 				t.Error("a failed sign-in created the user")
 			}
-			if strings.Contains(string(r.body), "eyJ") {
-				t.Errorf("the error answer holds a token: %s", r.body)
+			if strings.Contains(string(r.Body), "eyJ") {
+				t.Errorf("the error answer holds a token: %s", r.Body)
 			}
 		})
 	}
@@ -382,8 +426,8 @@ func TestOAuthStateReplay(t *testing.T) {
 		b := e.browser()
 		cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), "merlin@camelot.bt")
 		csrf := b.appCookie(DefaultCSRFCookieName)
-		if r := b.get(cb); r.status != http.StatusOK {
-			t.Fatalf("first use: %d %s", r.status, r.body)
+		if r := b.get(cb); r.Status != http.StatusOK {
+			t.Fatalf("first use: %d %s", r.Status, r.Body)
 		}
 		if b.appCookie(DefaultCSRFCookieName) != "" {
 			t.Error("the CSRF cookie survived the callback")
@@ -421,10 +465,10 @@ func TestOAuthStateReplay(t *testing.T) {
 		ok := 0
 		for _, r := range replies {
 			switch {
-			case r.status == http.StatusOK:
+			case r.Status == http.StatusOK:
 				ok++
-			case r.status != http.StatusBadRequest || r.detail(t) != "OAUTH_INVALID_STATE":
-				t.Errorf("replay answered %d %s, want OAUTH_INVALID_STATE", r.status, r.body)
+			case r.Status != http.StatusBadRequest || r.Detail(t) != "OAUTH_INVALID_STATE":
+				t.Errorf("replay answered %d %s, want OAUTH_INVALID_STATE", r.Status, r.Body)
 			}
 		}
 		if ok != 1 {
@@ -442,12 +486,12 @@ func TestOAuthCallbackRefusesHEAD(t *testing.T) {
 	cb := b.atProvider(b.authorize(e, "/auth/dev/authorize"), "merlin@camelot.bt")
 	for _, link := range []string{cb, strings.Replace(cb, "/auth/dev/callback", "/auth/associate/dev/callback", 1)} {
 		r := b.do(http.MethodHead, link)
-		if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != http.MethodGet {
-			t.Fatalf("HEAD %s: %d, Allow %q; want 405, Allow GET", link, r.status, r.header.Get("Allow"))
+		if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != http.MethodGet {
+			t.Fatalf("HEAD %s: %d, Allow %q; want 405, Allow GET", link, r.Status, r.Header.Get("Allow"))
 		}
 	}
-	if r := b.get(cb); r.status != http.StatusOK {
-		t.Fatalf("GET after HEAD: %d %s", r.status, r.body)
+	if r := b.get(cb); r.Status != http.StatusOK {
+		t.Fatalf("GET after HEAD: %d %s", r.Status, r.Body)
 	}
 }
 
@@ -472,8 +516,8 @@ func TestOAuthStateFromAnotherBrowser(t *testing.T) {
 	}
 	// The refused attempts spent nothing: the state is bound to the
 	// attacker's browser, where it still works.
-	if r := attacker.get(lure); r.status != http.StatusOK {
-		t.Fatalf("the attacker's own callback: %d %s", r.status, r.body)
+	if r := attacker.get(lure); r.Status != http.StatusOK {
+		t.Fatalf("the attacker's own callback: %d %s", r.Status, r.Body)
 	}
 }
 
@@ -540,7 +584,7 @@ func TestOAuthFixtureStates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := e.browser().get(e.app.URL + "/auth/dev/authorize").cookie(DefaultCSRFCookieName)
+		got := e.browser().get(e.app.URL + "/auth/dev/authorize").Cookie(DefaultCSRFCookieName)
 		if got == nil || got.Name != want.Name || got.Path != want.Path || got.MaxAge != want.MaxAge || got.HttpOnly != want.HttpOnly ||
 			got.Secure != want.Secure || got.SameSite != want.SameSite || len(got.Value) != len(want.Value) || got.Domain != want.Domain {
 			t.Fatalf("CSRF cookie %+v, want FastAPI Users' %+v", got, want)
@@ -554,10 +598,10 @@ func TestOAuthFixtureStates(t *testing.T) {
 func TestOAuthPasswordLoginWithoutPassword(t *testing.T) {
 	e := newOAuthEnv(t, nil)
 	const email = "guinevere@camelot.bt"
-	if r := e.browser().signIn(e, "dev", email); r.status != http.StatusOK {
-		t.Fatalf("sign-up: %d %s", r.status, r.body)
+	if r := e.browser().signIn(e, "dev", email); r.Status != http.StatusOK {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Body)
 	}
-	verifies, dummies := e.hasher.verifies.Load(), e.hasher.dum.Load()
+	verifies, dummies := e.hasher.Verifies.Load(), e.hasher.Dummies.Load()
 	resp, err := http.PostForm(e.app.URL+"/auth/jwt/login", url.Values{"username": {email}, "password": {user.UnusablePasswordPrefix}})
 	if err != nil {
 		t.Fatal(err)
@@ -566,7 +610,7 @@ func TestOAuthPasswordLoginWithoutPassword(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("password login: %d", resp.StatusCode)
 	}
-	if v, d := e.hasher.verifies.Load()-verifies, e.hasher.dum.Load()-dummies; v != 0 || d != 1 {
+	if v, d := e.hasher.Verifies.Load()-verifies, e.hasher.Dummies.Load()-dummies; v != 0 || d != 1 {
 		t.Errorf("password login cost %d verifications and %d dummies, want 0 and 1", v, d)
 	}
 	if strings.Contains(e.logText(), "unusable") {
@@ -605,11 +649,11 @@ func TestOAuthLoginIssuesRefreshTokens(t *testing.T) {
 		c.opts.Backends[0].Refresh = &backend.RefreshConfig{Store: memory.NewRefreshStore(), Lifetime: time.Hour, MaxLifetime: 24 * time.Hour}
 	})
 	r := e.browser().signIn(e, "dev", "percival@camelot.bt")
-	if r.status != http.StatusOK {
-		t.Fatalf("sign-in: %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("sign-in: %d %s", r.Status, r.Body)
 	}
-	body := r.json(t)
+	body := r.JSON(t)
 	if body["access_token"] == "" || body["refresh_token"] == nil || body["refresh_token"] == "" {
-		t.Fatalf("sign-in answered %s, want an access and a refresh token", r.body)
+		t.Fatalf("sign-in answered %s, want an access and a refresh token", r.Body)
 	}
 }

@@ -2,18 +2,12 @@ package usersauth
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"time"
 
-	"github.com/usersauth/usersauth/auth"
-	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/internal/oauthflow"
 	"github.com/usersauth/usersauth/oauth"
 	"github.com/usersauth/usersauth/user"
 )
@@ -59,6 +53,15 @@ type OAuthProvider struct {
 	// does not ask the provider).
 	IsVerifiedByDefault bool
 
+	// AllowUnverifiedEmail lets a first sign-in create a user with an
+	// e-mail the provider says it did not verify, as FastAPI Users does. Off
+	// by default (ours): such a sign-up is refused with
+	// OAUTH_NOT_AVAILABLE_EMAIL, since whoever controls the provider's
+	// account could otherwise claim an address that is not theirs before its
+	// owner registers ("pre-account takeover"). Accounts already linked sign
+	// in either way.
+	AllowUnverifiedEmail bool
+
 	// StateSecret signs the state of the authorization requests and keys
 	// the derivation of their PKCE verifiers and OpenID Connect nonces; nil
 	// means Options.Secret. At least MinSecretLength bytes. Give FastAPI
@@ -93,11 +96,15 @@ type StateStore interface {
 }
 
 // DefaultCSRFCookieName is FastAPI Users' name of the OAuth CSRF cookie.
-const DefaultCSRFCookieName = "fastapiusersoauthcsrf"
+const DefaultCSRFCookieName = oauthflow.DefaultCSRFCookieName
 
 // StateLifetime is how long an authorization request's state is accepted,
 // as in FastAPI Users.
-const StateLifetime = time.Hour
+const StateLifetime = oauthflow.StateLifetime
+
+// DefaultMaxStates bounds the in-memory record of used OAuth states: about
+// 65 000 sign-ins within a state's lifetime, a few MiB.
+const DefaultMaxStates = oauthflow.DefaultMaxStates
 
 // reservedProviderNames are the path segments under /auth/ of the fixed
 // routes: a provider may not take one.
@@ -108,61 +115,57 @@ var reservedProviderNames = map[string]bool{
 
 // oauthSetup is the OAuth part of a UsersAuth.
 type oauthSetup struct {
-	providers       []*oauthRoute
+	providers       []*oauthProvider
 	states          StateStore
 	includeAccounts bool
 	rand            io.Reader
-	now             func() time.Time
 }
 
-// oauthRoute is one configured provider, checked and ready.
-type oauthRoute struct {
-	provider             oauth.Provider
-	backend              *backend.Backend
-	backendIndex         int // in UsersAuth.backends, for writeLogin
-	redirectURL          string
-	associateRedirectURL string
-	associateByEmail     bool
-	isVerifiedByDefault  bool
-	stateTokens          auth.PurposeToken
-	deriveKey            []byte // PKCE verifiers and nonces are derived with it
-	origins              redirectOrigins
-	cookieName           string
+// oauthProvider is one configured provider, checked and ready: its browser
+// flow, the backend its sign-ins get a session of, and how accounts link.
+type oauthProvider struct {
+	flow                *oauthflow.Flow
+	backend             *mounted
+	associateByEmail    bool
+	isVerifiedByDefault bool
+	allowUnverified     bool
 }
+
+func (p *oauthProvider) name() string { return p.flow.Provider().Name }
 
 // newOAuth checks the OAuth options. It returns nil when OAuth is not
 // configured.
-func newOAuth[U user.Model](opts *Options[U], backends []backend.Backend, manager *user.Manager[U]) (*oauthSetup, error) {
+func newOAuth[U user.Model](opts *Options[U], backends []*mounted, manager *user.Manager[U]) (*oauthSetup, error) {
 	if len(opts.OAuth) == 0 && !opts.IncludeOAuthAccounts {
 		return nil, nil
 	}
 	if !manager.SupportsOAuth() {
 		return nil, errors.New("usersauth: OAuth needs a store that keeps OAuth accounts (user.OAuthStore)")
 	}
-	o := &oauthSetup{states: opts.OAuthStates, includeAccounts: opts.IncludeOAuthAccounts, rand: opts.Rand, now: opts.Now}
-	if o.now == nil {
-		o.now = time.Now
-	}
+	o := &oauthSetup{states: opts.OAuthStates, includeAccounts: opts.IncludeOAuthAccounts, rand: opts.Rand}
 	if o.states == nil {
-		o.states = newMemoryStates(o.now, DefaultMaxStates)
+		now := opts.Now
+		if now == nil {
+			now = time.Now
+		}
+		o.states = oauthflow.NewMemoryStates(now, DefaultMaxStates)
 	}
 	seen := map[string]bool{}
 	for i := range opts.OAuth {
-		route, err := newOAuthRoute(&opts.OAuth[i], opts, backends)
+		p, err := newOAuthProvider(&opts.OAuth[i], opts, backends)
 		if err != nil {
 			return nil, fmt.Errorf("usersauth: OAuth provider %d (%q): %w", i, opts.OAuth[i].Provider.Name, err)
 		}
-		name := route.provider.Name
-		if seen[name] {
-			return nil, fmt.Errorf("usersauth: two OAuth providers are named %q", name)
+		if seen[p.name()] {
+			return nil, fmt.Errorf("usersauth: two OAuth providers are named %q", p.name())
 		}
-		seen[name] = true
-		o.providers = append(o.providers, route)
+		seen[p.name()] = true
+		o.providers = append(o.providers, p)
 	}
 	return o, nil
 }
 
-func newOAuthRoute[U user.Model](p *OAuthProvider, opts *Options[U], backends []backend.Backend) (*oauthRoute, error) {
+func newOAuthProvider[U user.Model](p *OAuthProvider, opts *Options[U], backends []*mounted) (*oauthProvider, error) {
 	if err := p.Provider.Validate(); err != nil {
 		return nil, err
 	}
@@ -170,91 +173,42 @@ func newOAuthRoute[U user.Model](p *OAuthProvider, opts *Options[U], backends []
 	if reservedProviderNames[name] {
 		return nil, fmt.Errorf("the name %q is taken by a fixed route", name)
 	}
-	r := &oauthRoute{
-		provider:             p.Provider,
-		redirectURL:          p.RedirectURL,
-		associateRedirectURL: p.AssociateRedirectURL,
-		associateByEmail:     p.AssociateByEmail,
-		isVerifiedByDefault:  p.IsVerifiedByDefault,
-		cookieName:           p.CSRFCookieName,
-	}
-	for i := range backends {
-		if backends[i].Name == name {
+	out := &oauthProvider{associateByEmail: p.AssociateByEmail, isVerifiedByDefault: p.IsVerifiedByDefault, allowUnverified: p.AllowUnverifiedEmail}
+	for _, m := range backends {
+		if m.Name == name {
 			return nil, fmt.Errorf("the name %q is a backend's: /auth/%s/ would serve both", name, name)
 		}
-		if backends[i].Name == p.Backend {
-			r.backend, r.backendIndex = &backends[i], i
+		if m.Name == p.Backend {
+			out.backend = m
 		}
 	}
-	if r.backend == nil {
+	if out.backend == nil {
 		return nil, fmt.Errorf("no backend named %q", p.Backend)
-	}
-	if err := checkCallbackURL(p.RedirectURL); err != nil {
-		return nil, fmt.Errorf("RedirectURL: %w", err)
-	}
-	if p.AssociateRedirectURL != "" {
-		if err := checkCallbackURL(p.AssociateRedirectURL); err != nil {
-			return nil, fmt.Errorf("AssociateRedirectURL: %w", err)
-		}
 	}
 	secret := p.StateSecret
 	if secret == nil {
 		secret = opts.Secret
 	}
-	r.stateTokens = auth.PurposeToken{Secret: secret, Audience: auth.OAuthStateAudience, Lifetime: StateLifetime, Now: opts.Now}
-	if err := r.stateTokens.Validate(); err != nil {
-		return nil, fmt.Errorf("StateSecret: %w", err)
+	flow, err := oauthflow.New(oauthflow.Config{
+		Provider: p.Provider, RedirectURL: p.RedirectURL, AssociateRedirectURL: p.AssociateRedirectURL,
+		StateSecret: secret, AllowedRedirectOrigins: p.AllowedRedirectOrigins, CSRFCookieName: p.CSRFCookieName,
+		Now: opts.Now,
+	})
+	if err != nil {
+		return nil, err
 	}
-	// The state secret signs states; a key derived from it, never the
-	// secret itself, derives the verifiers (one key, one purpose: NIST SP
-	// 800-57 Part 1 section 5.2).
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("usersauth oauth pkce and nonce derivation"))
-	r.deriveKey = m.Sum(nil)
-	var err error
-	if r.origins, err = parseOrigins(p.AllowedRedirectOrigins); err != nil {
-		return nil, fmt.Errorf("AllowedRedirectOrigins: %w", err)
-	}
-	if r.cookieName == "" {
-		r.cookieName = DefaultCSRFCookieName
-	}
-	if err := (&http.Cookie{Name: r.cookieName, Value: "x", Path: "/"}).Valid(); err != nil {
-		return nil, fmt.Errorf("CSRFCookieName: %w", err)
-	}
-	return r, nil
+	out.flow = flow
+	return out, nil
 }
 
-// checkCallbackURL accepts an absolute URL without fragment or user info:
-// https, or http on a loopback host, so that codes never cross a network in
-// clear (RFC 9700 section 2.6).
-func checkCallbackURL(raw string) error {
-	if raw == "" {
-		return errors.New("required")
-	}
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Fragment != "" || u.User != nil || u.Opaque != "" {
-		return errors.New("not an absolute URL without fragment or user info")
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if h := u.Hostname(); h == "localhost" || net.ParseIP(h).IsLoopback() {
-			return nil
-		}
-		return errors.New("plain http outside loopback")
-	}
-	return errors.New("scheme is not https")
-}
-
-// oauthRoute returns the configured provider with that name, or nil.
-func (o *oauthSetup) route(name string) *oauthRoute {
+// provider returns the configured provider with that name, or nil.
+func (o *oauthSetup) provider(name string) *oauthProvider {
 	if o == nil {
 		return nil
 	}
-	for _, r := range o.providers {
-		if r.provider.Name == name {
-			return r
+	for _, p := range o.providers {
+		if p.name() == name {
+			return p
 		}
 	}
 	return nil

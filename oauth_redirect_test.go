@@ -6,112 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/usersauth/usersauth/internal/oauthflow"
 	"github.com/usersauth/usersauth/user"
 )
-
-// TestRedirectTargets: what ?redirect_to= the authorize route accepts with
-// AllowedRedirectOrigins https://app.camelot.bt and http://localhost:5173.
-// Every trick that makes a browser land elsewhere is refused: an open
-// redirect is impossible (OWASP Unvalidated Redirects and Forwards Cheat
-// Sheet).
-func TestRedirectTargets(t *testing.T) {
-	origins, err := parseOrigins([]string{"https://app.camelot.bt", "http://localhost:5173"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		name, raw string
-		want      string // "" when refused
-	}{
-		{"Origin", "https://app.camelot.bt", "https://app.camelot.bt"},
-		{"PathAndQuery", "https://app.camelot.bt/signed-in?next=%2Fbooks&x=1", "https://app.camelot.bt/signed-in?next=%2Fbooks&x=1"},
-		{"MixedCase", "HTTPS://App.Camelot.BT/Signed-In", "https://app.camelot.bt/Signed-In"},
-		{"DefaultPort", "https://app.camelot.bt:443/x", "https://app.camelot.bt/x"},
-		{"LocalFrontend", "http://localhost:5173/", "http://localhost:5173/"},
-		{"EncodedSlashesInPath", "https://app.camelot.bt/%2F%2Fevil.example", "https://app.camelot.bt/%2F%2Fevil.example"},
-		{"DoubleSlashPath", "https://app.camelot.bt//evil.example", "https://app.camelot.bt//evil.example"},
-
-		{"OtherHost", "https://evil.example/", ""},
-		{"Subdomain", "https://evil.app.camelot.bt/", ""},
-		{"SuffixHost", "https://app.camelot.bt.evil.example/", ""},
-		{"PrefixHost", "https://evilapp.camelot.bt/", ""},
-		{"TrailingDot", "https://app.camelot.bt./", ""},
-		{"OtherScheme", "http://app.camelot.bt/", ""},
-		{"OtherPort", "https://app.camelot.bt:8443/", ""},
-		{"LocalOtherPort", "http://localhost:5174/", ""},
-		{"EmptyPort", "https://app.camelot.bt:/", ""},
-		{"ZeroPaddedPort", "http://localhost:05173/", ""},
-		{"SchemeRelative", "//evil.example/", ""},
-		{"SchemeRelativeAllowedHost", "//app.camelot.bt/", ""},
-		{"TripleSlash", "https:///evil.example/", ""},
-		{"Relative", "/signed-in", ""},
-		{"UserInfo", "https://app.camelot.bt@evil.example/", ""},
-		{"UserInfoAllowedHost", "https://evil.example@app.camelot.bt/", ""},
-		{"EncodedAt", "https://app.camelot.bt%40evil.example/", ""},
-		{"Backslash", `https://app.camelot.bt\@evil.example/`, ""},
-		{"Backslashes", `https:\\evil.example`, ""},
-		{"BackslashPath", `https://app.camelot.bt/\evil.example`, ""},
-		{"Opaque", "https:evil.example", ""},
-		{"JavaScript", "javascript:alert(document.domain)", ""},
-		{"Data", "data:text/html,<script>alert(1)</script>", ""},
-		{"Fragment", "https://app.camelot.bt/#x", ""},
-		{"FragmentHost", "https://evil.example#https://app.camelot.bt", ""},
-		{"Tab", "https://app.camelot.bt/\tx", ""},
-		{"NewlineInHost", "https://app.camel\not.bt/", ""},
-		{"Space", " https://app.camelot.bt/", ""},
-		{"NonASCIIHost", "https://аpp.camelot.bt/", ""},
-		{"PunycodeHost", "https://xn--pp-8kc.camelot.bt/", ""},
-		{"IPv6", "http://[::1]:5173/", ""},
-		{"Empty", "", ""},
-		{"TooLong", "https://app.camelot.bt/" + strings.Repeat("a", maxRedirectLength), ""},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			u, err := origins.target(c.raw)
-			switch {
-			case c.want == "" && err == nil:
-				t.Fatalf("target(%q) = %s, want it refused", c.raw, u)
-			case c.want != "" && err != nil:
-				t.Fatalf("target(%q): %v, want %s", c.raw, err, c.want)
-			case c.want != "" && u.String() != c.want:
-				t.Fatalf("target(%q) = %s, want %s", c.raw, u, c.want)
-			}
-		})
-	}
-}
-
-func TestParseOrigins(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want string // "" when refused
-	}{
-		{"https://app.camelot.bt", "https://app.camelot.bt"},
-		{"https://App.Camelot.bt/", "https://app.camelot.bt"},
-		{"https://app.camelot.bt:443", "https://app.camelot.bt"},
-		{"http://localhost:5173", "http://localhost:5173"},
-		{"http://[::1]:8000", "http://[::1]:8000"},
-		{"https://app.camelot.bt/path", ""},
-		{"https://app.camelot.bt?x", ""},
-		{"https://app.camelot.bt#", ""},
-		{"https://user@app.camelot.bt", ""},
-		{"ftp://app.camelot.bt", ""},
-		{"app.camelot.bt", ""},
-		{"*.camelot.bt", ""},
-		{"https://*.camelot.bt", ""},
-	} {
-		t.Run(c.in, func(t *testing.T) {
-			got, err := parseOrigins([]string{c.in})
-			if c.want == "" {
-				if err == nil {
-					t.Fatalf("parseOrigins(%q) = %v, want an error", c.in, got)
-				}
-				return
-			}
-			if err != nil || !got[c.want] || len(got) != 1 {
-				t.Fatalf("parseOrigins(%q) = %v, %v; want %s", c.in, got, err, c.want)
-			}
-		})
-	}
-}
 
 // TestOAuthFrontendRedirect: with ?redirect_to=, the callback answers 303 to
 // the frontend: with the session cookie, the bearer token in the fragment,
@@ -123,10 +20,10 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 	}
 	seeOther := func(t *testing.T, r reply) *url.URL {
 		t.Helper()
-		if r.status != http.StatusSeeOther || len(r.body) != 0 {
-			t.Fatalf("callback answered %d %v %s, want 303", r.status, r.header, r.body)
+		if r.Status != http.StatusSeeOther || len(r.Body) != 0 {
+			t.Fatalf("callback answered %d %v %s, want 303", r.Status, r.Header, r.Body)
 		}
-		u, err := url.Parse(r.header.Get("Location"))
+		u, err := url.Parse(r.Header.Get("Location"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +42,7 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		if loc.String() != target {
 			t.Errorf("Location %s, want %s", loc, target)
 		}
-		if e.me(frag.Get("access_token")).json(t)["email"] != "lancelot@camelot.bt" {
+		if e.me(frag.Get("access_token")).JSON(t)["email"] != "lancelot@camelot.bt" {
 			t.Error("the token in the fragment does not work")
 		}
 	})
@@ -156,16 +53,16 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		if loc := seeOther(t, r); loc.String() != target {
 			t.Errorf("Location %s, want %s", loc, target)
 		}
-		if c := r.cookie("fastapiusersauth"); c == nil || c.Value == "" {
-			t.Fatalf("no session cookie with the redirect: %v", r.header["Set-Cookie"])
+		if c := r.Cookie("fastapiusersauth"); c == nil || c.Value == "" {
+			t.Fatalf("no session cookie with the redirect: %v", r.Header["Set-Cookie"])
 		}
-		if c := r.cookie(DefaultCSRFCookieName); c == nil || c.MaxAge >= 0 {
+		if c := r.Cookie(DefaultCSRFCookieName); c == nil || c.MaxAge >= 0 {
 			t.Error("the CSRF cookie was not cleared")
 		}
-		if r.header.Get("Cache-Control") != "no-store" {
+		if r.Header.Get("Cache-Control") != "no-store" {
 			t.Error("a redirect carrying a session may be cached")
 		}
-		if b.get(e.app.URL+"/users/me").status != http.StatusOK {
+		if b.get(e.app.URL+"/users/me").Status != http.StatusOK {
 			t.Error("the session cookie does not work")
 		}
 	})
@@ -224,7 +121,7 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		e.clock.Advance(StateLifetime + 1)
 		r := b.get(cb)
 		wantDetail(t, r, http.StatusBadRequest, "ACCESS_TOKEN_ALREADY_EXPIRED")
-		if r.header.Get("Location") != "" {
+		if r.Header.Get("Location") != "" {
 			t.Fatal("an expired state's redirect was followed")
 		}
 	})
@@ -234,17 +131,21 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		e := newOAuthEnv(t, nil)
 		b := e.browser()
 		b.authorize(e, "/auth/dev/authorize")
-		wider := *e.ua.oauth.route("dev")
-		wider.origins, _ = parseOrigins([]string{"https://evil.example"})
+		p := e.ua.oauth.provider("dev").flow
+		wider, err := oauthflow.New(oauthflow.Config{Provider: p.Provider(), RedirectURL: p.RedirectURL(),
+			StateSecret: testSecret, AllowedRedirectOrigins: []string{"https://evil.example"}, Now: e.clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
 		evil, _ := url.Parse("https://evil.example/")
-		state, csrf, err := wider.mintState(nil, "", evil)
+		state, csrf, err := wider.MintState(nil, "", evil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b.setAppCookie(DefaultCSRFCookieName, csrf)
 		r := b.get(e.app.URL + "/auth/dev/callback?" + url.Values{"code": {"x"}, "state": {state}}.Encode())
 		wantDetail(t, r, http.StatusBadRequest, "OAUTH_INVALID_STATE")
-		if r.header.Get("Location") != "" {
+		if r.Header.Get("Location") != "" {
 			t.Fatal("redirected to a target outside the allow-list")
 		}
 	})
@@ -253,23 +154,23 @@ func TestOAuthFrontendRedirect(t *testing.T) {
 		b := e.browser()
 		for _, to := range []string{"https://evil.example/", "//evil.example", "https://app.camelot.bt@evil.example", `https://app.camelot.bt\@evil.example`, "https://app.camelot.bt:8443/"} {
 			r := b.get(e.app.URL + authorizeTo("dev", to))
-			if r.status != http.StatusUnprocessableEntity || r.cookie(DefaultCSRFCookieName) != nil {
-				t.Errorf("redirect_to=%s: %d %s, want 422 and no cookie", to, r.status, r.body)
+			if r.Status != http.StatusUnprocessableEntity || r.Cookie(DefaultCSRFCookieName) != nil {
+				t.Errorf("redirect_to=%s: %d %s, want 422 and no cookie", to, r.Status, r.Body)
 			}
-			if strings.Contains(string(r.body), "evil") {
-				t.Errorf("the refusal echoes the target: %s", r.body)
+			if strings.Contains(string(r.Body), "evil") {
+				t.Errorf("the refusal echoes the target: %s", r.Body)
 			}
 		}
 		r := b.get(e.app.URL + "/auth/dev/authorize?redirect_to=" + url.QueryEscape(target) + "&redirect_to=" + url.QueryEscape(target))
-		if r.status != http.StatusUnprocessableEntity {
-			t.Errorf("two redirect_to: %d, want 422", r.status)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("two redirect_to: %d, want 422", r.Status)
 		}
 	})
 	t.Run("NoAllowList", func(t *testing.T) {
 		e := newOAuthEnv(t, func(c *oauthConfig) { c.opts.OAuth[0].AllowedRedirectOrigins = nil })
 		r := e.browser().get(e.app.URL + authorizeTo("dev", target))
-		if r.status != http.StatusUnprocessableEntity {
-			t.Fatalf("redirect_to without an allow-list: %d %s, want 422", r.status, r.body)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("redirect_to without an allow-list: %d %s, want 422", r.Status, r.Body)
 		}
 	})
 }

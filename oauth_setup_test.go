@@ -1,7 +1,6 @@
 package usersauth
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/internal/apptest"
 	"github.com/usersauth/usersauth/oauth"
 	"github.com/usersauth/usersauth/oauth/devprovider"
 	"github.com/usersauth/usersauth/store/memory"
@@ -74,6 +74,8 @@ type oauthConfig struct {
 	dev   oauth.Provider // the development provider, discovered, named "dev"
 	app   string         // the application's base URL
 	store user.Store[*user.User]
+	// handler serves the application; nil means ua.Mount on a ServeMux.
+	handler func(*UsersAuth[*user.User]) http.Handler
 }
 
 // provider returns an OAuthProvider for the development provider under
@@ -101,12 +103,14 @@ var providerNames = []string{"dev", "dev2", "devcookie"}
 // cookie backend and "dev2" by jwt, over a memory store.
 func newOAuthEnv(t testing.TB, configure func(*oauthConfig)) *oauthEnv {
 	t.Helper()
-	e := &oauthEnv{t: t, clock: &testClock{t: time.Now()}, logs: &lockedWriter{w: &bytes.Buffer{}}}
+	e := &oauthEnv{t: t, clock: &testClock{t: time.Now()}, logs: &lockedWriter{}}
 	e.app = httptest.NewUnstartedServer(nil)
 	appURL := "http://" + e.app.Listener.Addr().String()
 	var redirects []string
 	for _, n := range providerNames {
-		redirects = append(redirects, appURL+"/auth/"+n+"/callback", appURL+"/auth/associate/"+n+"/callback")
+		for _, auth := range []string{"/auth", "/api/auth"} { // "/api": the PathPrefix tests
+			redirects = append(redirects, appURL+auth+"/"+n+"/callback", appURL+auth+"/associate/"+n+"/callback")
+		}
 	}
 	e.dev = httptest.NewUnstartedServer(nil)
 	devURL := "http://" + e.dev.Listener.Addr().String()
@@ -129,6 +133,9 @@ func newOAuthEnv(t testing.TB, configure func(*oauthConfig)) *oauthEnv {
 	e.mem = memory.New[*user.User]()
 	e.hasher = newFastHasher(t, fastArgon2)
 	opts := Options[*user.User]{
+		// Throttling off: these tests make many requests from one address;
+		// the throttling tests turn it on.
+		Limits:   &Limits{},
 		Secret:   testSecret,
 		Backends: testBackends(),
 		Hasher:   e.hasher,
@@ -154,9 +161,13 @@ func newOAuthEnv(t testing.TB, configure func(*oauthConfig)) *oauthEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	e.ua.Mount(mux)
-	e.app.Config.Handler = mux
+	if cfg.handler != nil {
+		e.app.Config.Handler = cfg.handler(e.ua)
+	} else {
+		mux := http.NewServeMux()
+		e.ua.Mount(mux)
+		e.app.Config.Handler = mux
+	}
 	e.app.Start()
 	t.Cleanup(e.app.Close)
 	return e
@@ -186,41 +197,7 @@ func (e *oauthEnv) browser() *browser {
 }
 
 // reply is an answer the browser got.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r reply) detail(t testing.TB) any {
-	t.Helper()
-	var m struct {
-		Detail any `json:"detail"`
-	}
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body %q (status %d): %v", r.body, r.status, err)
-	}
-	return m.Detail
-}
-
-func (r reply) json(t testing.TB) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body %q (status %d): %v", r.body, r.status, err)
-	}
-	return m
-}
-
-// cookie returns the Set-Cookie of that name in the reply, or nil.
-func (r reply) cookie(name string) *http.Cookie {
-	for _, c := range (&http.Response{Header: r.header}).Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
-}
+type reply = apptest.Response
 
 // get requests rawURL with the cookies of its host (and the bearer token
 // for the application) and stores the cookies the answer sets.
@@ -235,6 +212,13 @@ func (b *browser) do(method, rawURL string) reply {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	return b.doRequest(req)
+}
+
+// doRequest sends req with the browser's cookies and stores those the
+// answer sets.
+func (b *browser) doRequest(req *http.Request) reply {
+	b.t.Helper()
 	b.mu.Lock()
 	for name, value := range b.cookies[req.URL.Host] {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
@@ -245,7 +229,7 @@ func (b *browser) do(method, rawURL string) reply {
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, rawURL, err)
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -266,7 +250,7 @@ func (b *browser) do(method, rawURL string) reply {
 		}
 	}
 	b.mu.Unlock()
-	return reply{status: resp.StatusCode, header: resp.Header, body: body}
+	return reply{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }
 
 // appCookie returns the browser's cookie of that name for the application.
@@ -294,12 +278,12 @@ func (b *browser) setAppCookie(name, value string) {
 func (b *browser) authorize(e *oauthEnv, path string) string {
 	b.t.Helper()
 	r := b.get(e.app.URL + path)
-	if r.status != http.StatusOK {
-		b.t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+	if r.Status != http.StatusOK {
+		b.t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
 	}
-	u, _ := r.json(b.t)["authorization_url"].(string)
+	u, _ := r.JSON(b.t)["authorization_url"].(string)
 	if u == "" {
-		b.t.Fatalf("GET %s: no authorization_url in %s", path, r.body)
+		b.t.Fatalf("GET %s: no authorization_url in %s", path, r.Body)
 	}
 	return u
 }
@@ -321,10 +305,10 @@ func (b *browser) atProvider(authURL, email string, params ...string) string {
 	}
 	u.RawQuery = q.Encode()
 	r := b.get(u.String())
-	if r.status != http.StatusFound {
-		b.t.Fatalf("provider answered %d %s, want a redirect", r.status, r.body)
+	if r.Status != http.StatusFound {
+		b.t.Fatalf("provider answered %d %s, want a redirect", r.Status, r.Body)
 	}
-	return r.header.Get("Location")
+	return r.Header.Get("Location")
 }
 
 // signIn runs the whole flow through the named provider and returns the
@@ -425,16 +409,14 @@ func (e *oauthEnv) set(id uuid.UUID, change func(b *user.Base)) {
 // wantDetail checks an error answer's status and detail.
 func wantDetail(t testing.TB, r reply, status int, detail string) {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d %s, want %d %q", r.status, r.body, status, detail)
+	if r.Status != status {
+		t.Fatalf("status %d %s, want %d %q", r.Status, r.Body, status, detail)
 	}
-	if got := r.detail(t); got != detail {
+	if got := r.Detail(t); got != detail {
 		t.Fatalf("detail %v, want %q", got, detail)
 	}
 }
 
 func (e *oauthEnv) logText() string {
-	e.logs.mu.Lock()
-	defer e.logs.mu.Unlock()
-	return e.logs.w.String()
+	return e.logs.String()
 }

@@ -25,14 +25,15 @@
 package usersauth
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 
 	"github.com/usersauth/usersauth/auth"
-	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/passkey"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -40,36 +41,47 @@ import (
 // is safe for concurrent use; build one per process (or more: instances do
 // not share state).
 type UsersAuth[U user.Model] struct {
-	manager  *user.Manager[U]
-	backends []backend.Backend
-	// bound and refreshers run parallel to backends: the strategy's
-	// UserBound check and the refresh tokens, nil where there are none.
-	bound               []backend.UserBound
-	refreshers          []*backend.Refresher
-	schema              *user.Schema
-	csrf                *http.CrossOriginProtection
-	log                 *slog.Logger
-	requireVerification bool
-	userReq, superReq   Requirement
-	background          *background
-	oauth               *oauthSetup // nil without OAuth
+	manager           *user.Manager[U]
+	backends          []*mounted // in configured order
+	schema            *user.Schema
+	csrf              *http.CrossOriginProtection
+	log               *slog.Logger
+	userReq, superReq Requirement
+	background        *background
+	limiter           *limiter
+	oauth             *oauthSetup // nil without OAuth
+	prefix            string      // Options.PathPrefix
+	// listUsers: the store pages through users (user.UserLister), so GET
+	// /users is served.
+	listUsers bool
+	rand      io.Reader
+	// requireCurrentPassword: see Options.RequireCurrentPassword.
+	requireCurrentPassword bool
+	// twoFactor is Options.TwoFactor, nil when second factors are off;
+	// requireTwoFactor is Options.RequireTwoFactor.
+	twoFactor        *TwoFactor
+	requireTwoFactor func(U) bool
+	// passkeys is Options.Passkeys, nil when passkeys are off.
+	passkeys passkey.RelyingParty
 }
 
-var backendName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-
 // New checks opts and builds a UsersAuth. It fails on a missing store, a
-// secret shorter than MinSecretLength, no backends, a backend without a
+// secret shorter than MinSecretLength, a PathPrefix that is not a clean
+// absolute path, no backends, a backend without a
 // name, transport or strategy, two backends with one name, a backend whose
 // configuration is invalid (backend.Validator, the refresh configuration
 // included), refresh tokens on a transport that cannot carry them, a user
 // type that does not embed user.Base, or an OAuth configuration that cannot
 // work (see OAuthProvider; a store without user.OAuthStore among others).
 //
-// New also wires the ending of sessions: when a password is changed or
-// reset, a user deactivated or deleted, or POST /auth/{name}/logout-all
-// called, every configured strategy that is a backend.Revoker and every
-// refresh store revokes the user's tokens (each once, however many backends
-// share it), and revocable JWTs die with the user's TokenEpoch.
+// New also wires the sessions: when a password is changed or reset, a user
+// deactivated or deleted, or POST /auth/{name}/logout-all called, every
+// configured strategy that is a backend.Revoker and every refresh store
+// revokes the user's tokens (each once, however many backends share it),
+// and JWTs die with the user's TokenEpoch; a user's own password change
+// spares the session it is made in. The sessions of the strategies that
+// are backend.SessionKeepers and of the refresh stores are what the
+// session routes list and end.
 func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if opts.Store == nil {
 		return nil, errors.New("usersauth: Options.Store is required")
@@ -77,44 +89,12 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if len(opts.Secret) < MinSecretLength {
 		return nil, fmt.Errorf("usersauth: Options.Secret must be at least %d bytes", MinSecretLength)
 	}
-	if len(opts.Backends) == 0 {
-		return nil, errors.New("usersauth: at least one backend is required")
+	if err := checkPrefix(opts.PathPrefix); err != nil {
+		return nil, fmt.Errorf("usersauth: Options.PathPrefix %q: %w", opts.PathPrefix, err)
 	}
-	seen := map[string]bool{}
-	refreshers := make([]*backend.Refresher, len(opts.Backends))
-	bound := make([]backend.UserBound, len(opts.Backends))
-	for i, be := range opts.Backends {
-		switch {
-		case !backendName.MatchString(be.Name):
-			return nil, fmt.Errorf("usersauth: backend %d: name %q is not a usable path segment", i, be.Name)
-		case seen[be.Name]:
-			return nil, fmt.Errorf("usersauth: two backends are named %q", be.Name)
-		case be.Transport == nil || be.Strategy == nil:
-			return nil, fmt.Errorf("usersauth: backend %q needs a Transport and a Strategy", be.Name)
-		}
-		seen[be.Name] = true
-		for _, part := range []any{be.Transport, be.Strategy} {
-			if v, ok := part.(backend.Validator); ok {
-				if err := v.Validate(); err != nil {
-					return nil, fmt.Errorf("usersauth: backend %q: %w", be.Name, err)
-				}
-			}
-		}
-		bound[i], _ = be.Strategy.(backend.UserBound)
-		if be.Refresh == nil {
-			continue
-		}
-		if _, ok := be.Transport.(backend.RefreshTransport); !ok {
-			return nil, fmt.Errorf("usersauth: backend %q: refresh tokens need a transport that can carry them (backend.RefreshTransport)", be.Name)
-		}
-		cfg := *be.Refresh
-		if cfg.Path == "" {
-			cfg.Path = "/auth/" + be.Name + "/refresh"
-		}
-		refreshers[i] = backend.NewRefresher(cfg)
-		if err := refreshers[i].Validate(); err != nil {
-			return nil, fmt.Errorf("usersauth: backend %q: %w", be.Name, err)
-		}
+	backends, err := mountBackends(opts.Backends, opts.PathPrefix)
+	if err != nil {
+		return nil, err
 	}
 	schema, err := user.SchemaOf[U]()
 	if err != nil {
@@ -124,6 +104,12 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	limiter, err := newLimiter(&opts, log)
+	if err != nil {
+		return nil, err
+	}
+	// Every line logged for a request says where it came from.
+	log = slog.New(requestLog{log.Handler(), limiter})
 	hasher := opts.Hasher
 	if hasher == nil {
 		h, err := auth.NewPasswordHasher(auth.HasherOptions{Rand: opts.Rand})
@@ -148,27 +134,54 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 			return nil, fmt.Errorf("usersauth: %s tokens: %w", p.Audience, err)
 		}
 	}
-	manager, err := user.NewManager(user.ManagerOptions[U]{
+	mo := user.ManagerOptions[U]{
 		Store: opts.Store, Hasher: hasher, Hooks: opts.Hooks, Policy: opts.PasswordPolicy, Logger: log, Rand: opts.Rand,
-		ResetTokens: resetTokens, VerifyTokens: verifyTokens, EndSessions: endSessions(opts.Backends, refreshers),
-	})
+		ResetTokens: resetTokens, VerifyTokens: verifyTokens, Sessions: newSessionStore(backends),
+		RequireVerification: opts.RequireVerification,
+	}
+	if err := twoFactorOptions(&opts, &mo); err != nil {
+		return nil, err
+	}
+	mo.Passkeys = opts.Passkeys
+	manager, err := user.NewManager(mo)
 	if err != nil {
 		return nil, fmt.Errorf("usersauth: %w", err)
 	}
-	a := &UsersAuth[U]{
-		manager:             manager,
-		backends:            append([]backend.Backend(nil), opts.Backends...),
-		bound:               bound,
-		refreshers:          refreshers,
-		schema:              schema,
-		log:                 log,
-		requireVerification: opts.RequireVerification,
-		userReq:             Active,
-		superReq:            Active | Superuser,
-		background:          newBackground(log),
+	if opts.TwoFactor != nil {
+		if err := manager.TwoFactorReady(); err != nil {
+			return nil, fmt.Errorf("usersauth: TwoFactor: %w", err)
+		}
 	}
-	if a.oauth, err = newOAuth(&opts, a.backends, manager); err != nil {
+	if opts.Passkeys != nil {
+		if err := manager.PasskeysReady(); err != nil {
+			return nil, fmt.Errorf("usersauth: Passkeys: %w", err)
+		}
+	}
+	if opts.RequireTwoFactor != nil && opts.TwoFactor == nil && opts.Passkeys == nil {
+		return nil, errors.New("usersauth: RequireTwoFactor needs TwoFactor or Passkeys")
+	}
+	a := &UsersAuth[U]{
+		manager:    manager,
+		backends:   backends,
+		schema:     schema,
+		log:        log,
+		userReq:    Active,
+		superReq:   Active | Superuser,
+		background: newBackground(log),
+		limiter:    limiter,
+		prefix:     opts.PathPrefix,
+
+		requireCurrentPassword: opts.RequireCurrentPassword,
+		twoFactor:              opts.TwoFactor,
+		requireTwoFactor:       opts.RequireTwoFactor,
+		passkeys:               opts.Passkeys,
+	}
+	if a.oauth, err = newOAuth(&opts, backends, manager); err != nil {
 		return nil, err
+	}
+	_, a.listUsers = opts.Store.(user.UserLister[U])
+	if a.rand = opts.Rand; a.rand == nil {
+		a.rand = rand.Reader
 	}
 	if opts.RequireVerification {
 		a.userReq |= Verified
@@ -188,3 +201,13 @@ func New[U user.Model](opts Options[U]) (*UsersAuth[U], error) {
 // Manager returns the user manager behind the routes, for a host's own
 // handlers, jobs and admin tools.
 func (a *UsersAuth[U]) Manager() *user.Manager[U] { return a.manager }
+
+// backend returns the mounted backend with that name, or nil.
+func (a *UsersAuth[U]) backend(name string) *mounted {
+	for _, m := range a.backends {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}

@@ -13,8 +13,8 @@ import (
 	"github.com/usersauth/usersauth/auth"
 )
 
-// FuzzVerify: any password against any stored string never panics, and
-// fails only as ErrMalformedHash. The limits are tiny so that whatever
+// FuzzVerify: any password against any stored string never panics, fails
+// only as ErrMalformedHash, and verifies alike through a Slot. The limits are tiny so that whatever
 // parses is cheap to verify.
 func FuzzVerify(f *testing.F) {
 	h, err := auth.NewPasswordHasher(auth.HasherOptions{
@@ -42,6 +42,16 @@ func FuzzVerify(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, password, encoded string) {
 		ok, rehash, err := h.Verify(ctx, password, encoded)
+		// A Slot verifies exactly as the hasher does.
+		s, serr := h.Acquire(ctx)
+		if serr != nil {
+			t.Fatal(serr)
+		}
+		sok, srehash, serr := s.Verify(password, encoded)
+		s.Release()
+		if sok != ok || srehash != rehash || (serr == nil) != (err == nil) {
+			t.Fatalf("Slot.Verify = %v, %v, %v; Verify = %v, %v, %v", sok, srehash, serr, ok, rehash, err)
+		}
 		if err != nil {
 			if !errors.Is(err, auth.ErrMalformedHash) || ok || rehash {
 				t.Fatalf("Verify = %v, %v, %v", ok, rehash, err)

@@ -104,14 +104,24 @@ func parseArgon2(encoded string, l Limits) (*storedHash, error) {
 	if !ok || !okm || !okt || !okp {
 		return nil, malformed("argon2: parameters are not m=<n>,t=<n>,p=<n>")
 	}
+	// The limits are in the messages so that a log says why an imported
+	// hash is refused; parameters are no secret.
 	switch {
-	case pv < 1 || pv > uint64(l.MaxParallelism):
+	case pv < 1:
 		return nil, malformed("argon2: parallelism out of bounds")
-	case tv < 1 || tv > uint64(l.MaxIterations):
+	case pv > uint64(l.MaxParallelism):
+		return nil, malformed(fmt.Sprintf("argon2: parallelism out of bounds (p=%d above Limits.MaxParallelism %d)", pv, l.MaxParallelism))
+	case tv < 1:
 		return nil, malformed("argon2: iterations out of bounds")
-	case mv < 8*pv || mv > uint64(l.MaxMemory):
+	case tv > uint64(l.MaxIterations):
+		return nil, malformed(fmt.Sprintf("argon2: iterations out of bounds (t=%d above Limits.MaxIterations %d)", tv, l.MaxIterations))
+	case mv < 8*pv:
 		// RFC 9106 section 3.1: m >= 8*p.
-		return nil, malformed("argon2: memory out of bounds")
+		return nil, malformed("argon2: memory out of bounds (below 8 KiB per lane)")
+	case mv > uint64(l.MaxMemory):
+		return nil, malformed(fmt.Sprintf("argon2: memory out of bounds (m=%d KiB above Limits.MaxMemory %d)", mv, l.MaxMemory))
+	case mv*tv > l.MaxWork:
+		return nil, malformed(fmt.Sprintf("argon2: work out of bounds (m*t=%d above Limits.MaxWork %d)", mv*tv, l.MaxWork))
 	}
 	h.params = Argon2Params{Memory: uint32(mv), Iterations: uint32(tv), Parallelism: uint8(pv)}
 
@@ -186,8 +196,11 @@ func parseBcrypt(encoded string, l Limits) (*storedHash, error) {
 		return nil, malformed("bcrypt: cost is not two digits")
 	}
 	h.cost = int(c1-'0')*10 + int(c2-'0')
-	if h.cost < minBcryptCost || h.cost > l.MaxBcryptCost {
+	if h.cost < minBcryptCost {
 		return nil, malformed("bcrypt: cost out of bounds")
+	}
+	if h.cost > l.MaxBcryptCost {
+		return nil, malformed(fmt.Sprintf("bcrypt: cost out of bounds (%d above Limits.MaxBcryptCost %d)", h.cost, l.MaxBcryptCost))
 	}
 	h.bcryptSalt = encoded[7 : 7+bcryptSaltLength]
 	h.bcryptHash = encoded[7+bcryptSaltLength:]

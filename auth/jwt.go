@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -55,23 +56,43 @@ func (p PurposeToken) now() time.Time {
 	return time.Now()
 }
 
-// Sign returns a token carrying claims plus aud (p.Audience, a string) and
-// exp (now + p.Lifetime, in integer seconds), which replace any aud or exp in
-// claims. claims is not modified; its values must encode as JSON.
-func (p PurposeToken) Sign(claims map[string]any) (string, error) {
+// Claim is one member of a token's payload.
+type Claim struct {
+	Name  string
+	Value any
+}
+
+// Sign returns a token carrying claims, in the order given, then aud
+// (p.Audience, a string) and exp (now + p.Lifetime, in integer seconds), as
+// FastAPI Users writes its payloads (PyJWT keeps insertion order), so that a
+// token of ours is byte for byte the one it would issue. A claim named aud
+// or exp is refused, as is a name given twice; the values must encode as
+// JSON.
+func (p PurposeToken) Sign(claims ...Claim) (string, error) {
 	if err := p.Validate(); err != nil {
 		return "", err
 	}
-	payload := make(map[string]any, len(claims)+2)
-	for k, v := range claims {
-		payload[k] = v
+	body := []byte{'{'}
+	seen := make(map[string]bool, len(claims))
+	for _, c := range claims {
+		if c.Name == "aud" || c.Name == "exp" || seen[c.Name] {
+			return "", fmt.Errorf("auth: claim %q given twice or reserved", c.Name)
+		}
+		seen[c.Name] = true
+		name, err := json.Marshal(c.Name)
+		if err != nil {
+			return "", fmt.Errorf("auth: encoding token claims: %w", err)
+		}
+		value, err := json.Marshal(c.Value)
+		if err != nil {
+			return "", fmt.Errorf("auth: encoding token claims: %w", err)
+		}
+		body = append(append(append(append(body, name...), ':'), value...), ',')
 	}
-	payload["aud"] = p.Audience
-	payload["exp"] = p.now().Add(p.Lifetime).Unix()
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return "", fmt.Errorf("auth: encoding token claims: %w", err)
-	}
+	aud, _ := json.Marshal(p.Audience)
+	body = append(append(body, `"aud":`...), aud...)
+	body = append(append(body, `,"exp":`...), strconv.FormatInt(p.now().Add(p.Lifetime).Unix(), 10)...)
+	body = append(body, '}')
 	s, err := NewJWTSigner(HS256, p.Secret)
 	if err != nil {
 		return "", err

@@ -14,7 +14,7 @@ func ExamplePurposeToken() {
 		Audience: auth.ResetPasswordAudience,
 		Lifetime: time.Hour,
 	}
-	token, err := reset.Sign(map[string]any{"sub": "4fd3477b-eccf-4ee3-8f7d-68ad72261476"})
+	token, err := reset.Sign(auth.Claim{Name: "sub", Value: "4fd3477b-eccf-4ee3-8f7d-68ad72261476"})
 	if err != nil {
 		panic(err)
 	}

@@ -102,9 +102,10 @@ func TestPurposeTokenFixtures(t *testing.T) {
 	}
 }
 
-// TestPurposeTokenSignShape signs the claims of each fixture's first token
-// with the same exp and checks that ours decode to the same header and
-// claims, with aud a string and exp an integer.
+// TestPurposeTokenSignShape signs the claims of each fixture's first token,
+// in the order FastAPI Users wrote them, with the same exp: the token comes
+// out byte for byte FastAPI Users' (header, claim order, aud a string, exp an
+// integer, signature), and parses back to the same claims.
 func TestPurposeTokenSignShape(t *testing.T) {
 	for _, ff := range purposeFixtureFiles {
 		f := loadPurposeFixture(t, ff.file)
@@ -114,45 +115,19 @@ func TestPurposeTokenSignShape(t *testing.T) {
 				Secret: []byte(f.Secret), Audience: f.Audience, Lifetime: time.Hour,
 				Now: fixedNow(time.Unix(fixtureLongExp, 0).Add(-time.Hour)),
 			}
-			in := map[string]any{}
-			for k, v := range row.Decoded.Payload {
-				if k != "aud" && k != "exp" {
-					in[k] = v
+			var claims []Claim
+			for _, c := range orderedClaims(t, decodeSegment(t, strings.Split(row.Token, ".")[1])) {
+				if c.Name != "aud" && c.Name != "exp" {
+					claims = append(claims, c)
 				}
 			}
-			in["aud"] = "caller-supplied audience is replaced"
-			tok, err := p.Sign(in)
+			tok, err := p.Sign(claims...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if in["aud"] != "caller-supplied audience is replaced" || len(in) != len(row.Decoded.Payload)-1 {
-				t.Fatal("Sign modified its argument")
-			}
-			parts := strings.Split(tok, ".")
-			fparts := strings.Split(row.Token, ".")
-			if len(parts) != 3 {
-				t.Fatalf("%d segments", len(parts))
-			}
-			if parts[0] != fparts[0] {
-				t.Fatalf("header %s, FastAPI Users wrote %s", decodeSegment(t, parts[0]), decodeSegment(t, fparts[0]))
-			}
-			payload := decodeSegment(t, parts[1])
-			var got map[string]json.RawMessage
-			if err := json.Unmarshal(payload, &got); err != nil {
-				t.Fatal(err)
-			}
-			if string(got["exp"]) != "4102444800" {
-				t.Fatalf("exp %s, want the integer 4102444800", got["exp"])
-			}
-			if want, _ := json.Marshal(f.Audience); !bytes.Equal(got["aud"], want) {
-				t.Fatalf("aud %s, want the string %s", got["aud"], want)
-			}
-			var claims map[string]any
-			if err := json.Unmarshal(payload, &claims); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(claims, row.Decoded.Payload) {
-				t.Fatalf("claims %v, FastAPI Users wrote %v", claims, row.Decoded.Payload)
+			if tok != row.Token {
+				t.Fatalf("token\n%s (%s)\nFastAPI Users wrote\n%s (%s)", tok, decodeSegment(t, strings.Split(tok, ".")[1]),
+					row.Token, decodeSegment(t, strings.Split(row.Token, ".")[1]))
 			}
 			back, err := p.Parse(tok)
 			if err != nil || !reflect.DeepEqual(back, row.Decoded.Payload) {
@@ -160,6 +135,29 @@ func TestPurposeTokenSignShape(t *testing.T) {
 			}
 		})
 	}
+}
+
+// orderedClaims returns the members of a JSON object in the order written.
+func orderedClaims(t testing.TB, payload []byte) []Claim {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var out []Claim
+	for dec.More() {
+		name, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, Claim{name.(string), v})
+	}
+	return out
 }
 
 func decodeSegment(t testing.TB, s string) []byte {
@@ -179,7 +177,7 @@ func TestPurposeTokensNotInterchangeable(t *testing.T) {
 			t.Run(signAud+"->"+parseAud, func(t *testing.T) {
 				signer := PurposeToken{Secret: secret, Audience: signAud, Lifetime: time.Hour, Now: fixedNow(fixtureNow)}
 				parser := PurposeToken{Secret: secret, Audience: parseAud, Lifetime: time.Hour, Now: fixedNow(fixtureNow)}
-				tok, err := signer.Sign(map[string]any{"sub": "4fd3477b-eccf-4ee3-8f7d-68ad72261476"})
+				tok, err := signer.Sign(Claim{"sub", "4fd3477b-eccf-4ee3-8f7d-68ad72261476"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -199,7 +197,7 @@ func TestPurposeTokenExpiryBoundary(t *testing.T) {
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	issued := time.Unix(1_800_000_000, 0)
 	p := PurposeToken{Secret: secret, Audience: VerifyAudience, Lifetime: time.Hour, Now: fixedNow(issued)}
-	tok, err := p.Sign(map[string]any{"sub": "x"})
+	tok, err := p.Sign(Claim{"sub", "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +246,7 @@ func TestPurposeTokenValidate(t *testing.T) {
 			if p.Validate() == nil {
 				t.Fatal("Validate accepted it")
 			}
-			if _, err := p.Sign(map[string]any{}); err == nil {
+			if _, err := p.Sign(); err == nil {
 				t.Fatal("Sign worked")
 			}
 			// A token made with the same weak settings is still refused.
@@ -261,11 +259,46 @@ func TestPurposeTokenValidate(t *testing.T) {
 	}
 }
 
-func TestPurposeTokenSignRefusesUnencodable(t *testing.T) {
+func TestPurposeTokenSignRefusesBadClaims(t *testing.T) {
 	p := PurposeToken{Secret: []byte("0123456789abcdef0123456789abcdef"), Audience: VerifyAudience, Lifetime: time.Hour}
-	if _, err := p.Sign(map[string]any{"bad": make(chan int)}); err == nil {
-		t.Fatal("Sign encoded a channel")
+	for _, tc := range []struct {
+		name   string
+		claims []Claim
+	}{
+		{"unencodable value", []Claim{{"bad", make(chan int)}}},
+		{"aud", []Claim{{"aud", "fastapi-users:auth"}}},
+		{"exp", []Claim{{"exp", 4102444800}}},
+		{"name twice", []Claim{{"sub", "a"}, {"sub", "b"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := p.Sign(tc.claims...); err == nil {
+				t.Fatal("Sign accepted it")
+			}
+		})
 	}
+}
+
+// TestPurposeTokenClaimOrder: claims are written in the order given, then
+// aud and exp, as PyJWT writes FastAPI Users' payloads; the verification
+// token of the fixtures, signed at the same second, comes out byte for byte.
+func TestPurposeTokenClaimOrder(t *testing.T) {
+	f := loadPurposeFixture(t, "verify_tokens.json")
+	for _, row := range f.Tokens {
+		if row.ID != "verify-valid-2100" {
+			continue
+		}
+		p := PurposeToken{Secret: []byte(f.Secret), Audience: VerifyAudience, Lifetime: time.Hour,
+			Now: fixedNow(time.Unix(fixtureLongExp, 0).Add(-time.Hour))}
+		got, err := p.Sign(Claim{"sub", "4fd3477b-eccf-4ee3-8f7d-68ad72261476"}, Claim{"email", "king.arthur@camelot.bt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != row.Token {
+			t.Fatalf("token\n%s\nwant FastAPI Users'\n%s", got, row.Token)
+		}
+		return
+	}
+	t.Fatal("fixture verify-valid-2100 not found")
 }
 
 func FuzzPurposeTokenParse(f *testing.F) {

@@ -34,7 +34,8 @@ type HasherOptions struct {
 	// DefaultArgon2Params(). They must lie inside Limits.
 	Params Argon2Params
 	// Limits bound the parameters read from stored hashes. Each zero field
-	// takes its default (see Limits).
+	// takes its default (see Limits): FastAPI Users' parameters, or Params
+	// where they cost more.
 	Limits Limits
 	// Concurrency is the number of hashes computed at once. Zero means
 	// runtime.GOMAXPROCS(0) at construction.
@@ -53,9 +54,10 @@ type HasherOptions struct {
 // PasswordHasher hashes passwords with argon2id and verifies argon2id,
 // argon2i and bcrypt hashes, FastAPI Users' among them. Every Hash, Verify
 // and VerifyDummy runs in one bounded pool of Concurrency slots, so memory
-// stays below Concurrency times the memory of one hash whatever the load.
-// A PasswordHasher is safe for concurrent use. It implements
-// user.PasswordHasher.
+// stays below Concurrency times the memory of one hash whatever the load;
+// Acquire holds a slot across several steps of one caller. A
+// PasswordHasher is safe for concurrent use. It implements
+// user.PasswordHasher and user.SlotHasher.
 type PasswordHasher struct {
 	params Argon2Params
 	limits Limits
@@ -87,7 +89,7 @@ func NewPasswordHasher(opts HasherOptions) (*PasswordHasher, error) {
 	if err := params.validate(); err != nil {
 		return nil, err
 	}
-	limits := opts.Limits.withDefaults()
+	limits := opts.Limits.withDefaults(params)
 	if err := limits.validate(); err != nil {
 		return nil, err
 	}
@@ -180,7 +182,12 @@ func (h *PasswordHasher) Verify(ctx context.Context, password, encoded string) (
 	if err != nil {
 		return false, false, err
 	}
-	return ok, s.scheme != schemeArgon2id || s.params != h.params, nil
+	return ok, h.needsRehash(s), nil
+}
+
+// needsRehash reports whether s was made otherwise than h makes hashes.
+func (h *PasswordHasher) needsRehash(s *storedHash) bool {
+	return s.scheme != schemeArgon2id || s.params != h.params
 }
 
 // VerifyDummy costs one verification against a hash made with h's
@@ -198,14 +205,20 @@ func (h *PasswordHasher) verify(ctx context.Context, password string, s *storedH
 		return false, err
 	}
 	defer h.release()
+	return h.compute(password, s, dummy), nil
+}
+
+// compute reports whether password derives s's key. The caller holds a
+// slot.
+func (h *PasswordHasher) compute(password string, s *storedHash, dummy bool) bool {
 	h.verifies.Add(1)
 	if dummy {
 		h.dummies.Add(1)
 	}
 	if s.scheme == schemeBcrypt {
-		return verifyBcrypt([]byte(password), s), nil
+		return verifyBcrypt([]byte(password), s)
 	}
-	return verifyArgon2([]byte(password), s), nil
+	return verifyArgon2([]byte(password), s)
 }
 
 // acquire takes a slot of the pool, counting refusals. A nil error must be
@@ -237,15 +250,16 @@ func (h *PasswordHasher) release() {
 type Stats struct {
 	// Hashes counts hashes computed by Hash.
 	Hashes uint64
-	// Verifies counts hashes computed to verify, by Verify and VerifyDummy;
-	// a malformed hash or a refused call computes none.
+	// Verifies counts hashes computed to verify, by Verify and VerifyDummy
+	// of the hasher or of a Slot; a malformed hash or a refused call
+	// computes none.
 	Verifies uint64
 	// Dummies counts the Verifies that came from VerifyDummy.
 	Dummies uint64
-	// Busy counts calls refused with ErrBusy.
+	// Busy counts calls refused with ErrBusy, Acquire's included.
 	Busy uint64
-	// InUse is the number of slots taken now, Waiting the number of callers
-	// waiting for one.
+	// InUse is the number of slots taken now (held Slots included),
+	// Waiting the number of callers waiting for one.
 	InUse, Waiting int
 }
 

@@ -55,7 +55,7 @@ func waitUntil(cond func() bool) {
 	}
 }
 
-// operations are the three calls that take a slot.
+// operations are the calls that take a slot.
 var operations = []struct {
 	name string
 	call func(context.Context, *PasswordHasher) error
@@ -66,6 +66,14 @@ var operations = []struct {
 		return err
 	}},
 	{"VerifyDummy", func(ctx context.Context, h *PasswordHasher) error { return h.VerifyDummy(ctx, "pw") }},
+	{"Acquire", func(ctx context.Context, h *PasswordHasher) error {
+		s, err := h.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer s.Release()
+		return s.VerifyDummy("pw")
+	}},
 }
 
 func TestPoolBoundsConcurrency(t *testing.T) {
@@ -181,8 +189,8 @@ func TestPoolMaxQueue(t *testing.T) {
 		}
 	}
 	waitUntil(func() bool { return h.Stats().InUse == 0 }) // the holder is done
-	if s := h.Stats(); s.Busy != uint64(len(operations)) || s.Dummies != 1+queue {
-		t.Errorf("Stats() = %+v, want %d refusals and %d dummies", s, len(operations), 1+queue)
+	if s := h.Stats(); s.Busy != uint64(len(operations)) || s.Dummies != 1+queue || s.InUse != 0 {
+		t.Errorf("Stats() = %+v, want %d refusals, %d dummies and no slot in use", s, len(operations), 1+queue)
 	}
 }
 

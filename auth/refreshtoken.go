@@ -45,4 +45,7 @@ type RefreshToken struct {
 	// Used reports that the token was exchanged for its successor. A used
 	// token is kept until it expires, for reuse detection.
 	Used bool
+	// Origin is where the family's sign-in came from; every token of a
+	// family carries its family's.
+	Origin Origin
 }

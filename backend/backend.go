@@ -21,6 +21,11 @@ const MaxTokenLength = 8 << 10
 // accept: malformed, badly signed, expired, of another purpose, or unknown.
 var ErrInvalidToken = errors.New("backend: invalid token")
 
+// ErrUnavailable is wrapped by the error of a strategy or token store that
+// cannot reach its server (Redis or the database down, a connection lost):
+// the HTTP layer answers 503 with Retry-After.
+var ErrUnavailable = errors.New("backend: token store unavailable")
+
 // Backend is a named pair of a transport and a strategy. The name appears in
 // the routes: POST /auth/{name}/login, /logout and /logout-all, and
 // /refresh when Refresh is set.

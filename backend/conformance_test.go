@@ -20,17 +20,18 @@ var conformanceSecret = []byte("conformance-suite-secret-of-32-bytes!")
 var conformanceStart = time.Date(2026, 11, 28, 14, 45, 51, 600_000_000, time.UTC)
 
 // TestJWTConformance runs the stateless cases against the JWT strategy,
-// with and without its verified-token cache, and revocable.
+// with and without its verified-token cache, revocable (the default) and
+// not.
 func TestJWTConformance(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		cacheSize int
-		revocable bool
-	}{{"cached", 0, false}, {"uncached", -1, false}, {"revocable", 0, true}} {
+		name        string
+		cacheSize   int
+		irrevocable bool
+	}{{"cached", 0, false}, {"uncached", -1, false}, {"irrevocable", 0, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			strategytest.Run(t, func(t *testing.T) strategytest.Subject {
 				clock := strategytest.NewClock(conformanceStart)
-				s := backend.NewJWT(backend.JWTConfig{Secret: conformanceSecret, Lifetime: time.Hour, Now: clock.Now, CacheSize: tc.cacheSize, Revocable: tc.revocable})
+				s := backend.NewJWT(backend.JWTConfig{Secret: conformanceSecret, Lifetime: time.Hour, Now: clock.Now, CacheSize: tc.cacheSize, Irrevocable: tc.irrevocable})
 				if err := s.Validate(); err != nil {
 					t.Fatal(err)
 				}

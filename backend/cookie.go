@@ -21,9 +21,10 @@ const DefaultRefreshCookieName = "fastapiusersrefresh"
 // no Max-Age (a session cookie) and no Domain.
 type CookieOptions struct {
 	// Name is the cookie name; "" means DefaultCookieName. A name starting
-	// with "__Host-" forces Secure, Path=/ and no Domain, and "__Secure-"
-	// forces Secure, as browsers require of such names (RFC 6265bis
-	// section 4.1.3).
+	// with "__Host-" requires Secure, Path=/ and no Domain, and one
+	// starting with "__Secure-" requires Secure, as browsers do of such
+	// names (RFC 6265bis section 4.1.3), matched case-insensitively:
+	// Validate, hence usersauth.New, refuses options that break the rule.
 	Name string
 	// MaxAge is the cookie lifetime in seconds; 0 omits Max-Age, so the
 	// cookie ends with the browser session. Negative values are invalid.
@@ -46,7 +47,8 @@ type CookieOptions struct {
 	// cookie is always HttpOnly and SameSite=Strict, Secure unless Insecure,
 	// shares Domain, and has the refresh route as its Path, so browsers send
 	// it nowhere else (OWASP Session Management Cheat Sheet). A "__Host-"
-	// name, which requires Path=/, is refused.
+	// name, which requires Path=/ and no Domain, is refused, and a
+	// "__Secure-" one with Insecure.
 	RefreshName string
 }
 
@@ -58,8 +60,11 @@ type CookieTransport struct {
 	opts CookieOptions
 }
 
-// Cookie returns a cookie transport for opts, defaults filled in and the
-// "__Host-" and "__Secure-" rules applied.
+// Cookie returns a cookie transport for opts, defaults filled in. Options
+// that break the "__Host-" and "__Secure-" rules are kept as given and
+// refused by Validate, which usersauth.New calls: correcting them silently
+// would set another cookie than the host configured (a dropped Domain
+// changes which hosts share the session).
 func Cookie(opts CookieOptions) *CookieTransport {
 	if opts.Name == "" {
 		opts.Name = DefaultCookieName
@@ -73,31 +78,41 @@ func Cookie(opts CookieOptions) *CookieTransport {
 	if opts.RefreshName == "" {
 		opts.RefreshName = DefaultRefreshCookieName
 	}
-	// Browsers match these prefixes case-insensitively (RFC 6265bis
-	// section 5.7), so a differently cased name gets the same treatment.
-	switch {
-	case hasPrefixFold(opts.Name, "__Host-"):
-		opts.Insecure = false
-		opts.Path = "/"
-		opts.Domain = ""
-	case hasPrefixFold(opts.Name, "__Secure-"):
-		opts.Insecure = false
-	}
 	return &CookieTransport{opts: opts}
+}
+
+// checkPrefix refuses options under which browsers would drop a cookie
+// named name (RFC 6265bis section 4.1.3). Browsers match the prefixes
+// case-insensitively (section 5.7), so a differently cased name is held to
+// the same rules. which names the cookie in the error.
+func (o CookieOptions) checkPrefix(which, name, path string) error {
+	switch {
+	case hasPrefixFold(name, "__Host-") && o.Domain != "":
+		return fmt.Errorf("backend: the %s cookie %q must not have a Domain (a __Host- cookie is host-only)", which, name)
+	case hasPrefixFold(name, "__Host-") && path != "/":
+		return fmt.Errorf("backend: the %s cookie %q must have Path=/ (a __Host- cookie)", which, name)
+	case (hasPrefixFold(name, "__Host-") || hasPrefixFold(name, "__Secure-")) && o.Insecure:
+		return fmt.Errorf("backend: the %s cookie %q requires Secure; drop Insecure or the prefix", which, name)
+	}
+	return nil
 }
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// Options returns the effective options: defaults filled in, prefix rules
-// applied.
+// Options returns the effective options: the given ones, defaults filled
+// in.
 func (t *CookieTransport) Options() CookieOptions { return t.opts }
 
 // Validate reports options that would produce a cookie browsers drop or
 // net/http refuses to write: an invalid name, path or domain, a negative
-// MaxAge, or SameSite=None without Secure.
+// MaxAge, SameSite=None without Secure, or a "__Host-" or "__Secure-" name,
+// of the access or the refresh cookie, whose rules the options break.
 func (t *CookieTransport) Validate() error {
+	if err := t.opts.checkPrefix("access", t.opts.Name, t.opts.Path); err != nil {
+		return err
+	}
 	if t.opts.MaxAge < 0 {
 		return errors.New("backend: cookie MaxAge is negative")
 	}
@@ -110,13 +125,14 @@ func (t *CookieTransport) Validate() error {
 	if err := t.cookie("token", t.opts.MaxAge).Valid(); err != nil {
 		return fmt.Errorf("backend: cookie options: %w", err)
 	}
-	switch {
-	case t.opts.RefreshName == t.opts.Name:
+	if t.opts.RefreshName == t.opts.Name {
 		return errors.New("backend: the refresh cookie needs a name of its own")
-	case hasPrefixFold(t.opts.RefreshName, "__Host-"):
-		return errors.New("backend: a __Host- cookie must have Path=/; the refresh cookie's path is its route")
-	case hasPrefixFold(t.opts.RefreshName, "__Secure-") && t.opts.Insecure:
-		return errors.New("backend: a __Secure- refresh cookie requires Secure")
+	}
+	if err := t.opts.checkPrefix("refresh", t.opts.RefreshName, "/"); err != nil {
+		return err
+	}
+	if hasPrefixFold(t.opts.RefreshName, "__Host-") {
+		return fmt.Errorf("backend: the refresh cookie %q must not be a __Host- cookie: those need Path=/, and the refresh cookie's path is its route", t.opts.RefreshName)
 	}
 	if err := t.refreshCookie("token", "/auth/refresh", time.Hour).Valid(); err != nil {
 		return fmt.Errorf("backend: refresh cookie options: %w", err)

@@ -195,14 +195,13 @@ func TestCookiePrefixes(t *testing.T) {
 		opts CookieOptions
 		want string
 	}{
-		{"__Host- forces Secure, Path=/ and no Domain",
-			CookieOptions{Name: "__Host-session", Path: "/api", Domain: "camelot.bt", Insecure: true},
+		{"__Host-", CookieOptions{Name: "__Host-session"},
 			"__Host-session=tok; Path=/; HttpOnly; Secure; SameSite=Lax"},
-		{"__host- matched case-insensitively",
-			CookieOptions{Name: "__host-session", Domain: "camelot.bt", Insecure: true},
+		{"__Host- with Path=/", CookieOptions{Name: "__Host-session", Path: "/"},
+			"__Host-session=tok; Path=/; HttpOnly; Secure; SameSite=Lax"},
+		{"__host- in another case", CookieOptions{Name: "__host-session"},
 			"__host-session=tok; Path=/; HttpOnly; Secure; SameSite=Lax"},
-		{"__Secure- forces Secure only",
-			CookieOptions{Name: "__Secure-session", Path: "/api", Domain: "camelot.bt", Insecure: true},
+		{"__Secure- with a Path and a Domain", CookieOptions{Name: "__Secure-session", Path: "/api", Domain: "camelot.bt"},
 			"__Secure-session=tok; Path=/api; Domain=camelot.bt; HttpOnly; Secure; SameSite=Lax"},
 		{"no prefix keeps Insecure",
 			CookieOptions{Name: "session", Insecure: true},
@@ -224,6 +223,40 @@ func TestCookiePrefixes(t *testing.T) {
 			}
 			wantLogout := strings.Replace(tc.want, "=tok;", "=; Max-Age=0;", 1)
 			compareSetCookie(t, "logout", rec.Header().Values("Set-Cookie"), wantLogout)
+		})
+	}
+}
+
+// TestCookiePrefixRefusals: options that break a prefix's rules are
+// refused, never corrected: the options stay as given and Validate says
+// which rule.
+func TestCookiePrefixRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts CookieOptions
+		why  string
+	}{
+		{"__Host- with a Domain", CookieOptions{Name: "__Host-session", Domain: "camelot.bt"}, `"__Host-session" must not have a Domain`},
+		{"__host- in another case with a Domain", CookieOptions{Name: "__host-session", Domain: "camelot.bt"}, `"__host-session" must not have a Domain`},
+		{"__HOST- with a Domain", CookieOptions{Name: "__HOST-session", Domain: ".camelot.bt"}, "must not have a Domain"},
+		{"__Host- with another Path", CookieOptions{Name: "__Host-session", Path: "/api"}, "must have Path=/"},
+		{"__Host- without Secure", CookieOptions{Name: "__Host-session", Insecure: true}, "requires Secure"},
+		{"__Secure- without Secure", CookieOptions{Name: "__Secure-session", Insecure: true}, `the access cookie "__Secure-session" requires Secure`},
+		{"__secure- in another case without Secure", CookieOptions{Name: "__secure-session", Insecure: true}, "requires Secure"},
+		{"__Host- refresh cookie with a Domain", CookieOptions{RefreshName: "__Host-refresh", Domain: "camelot.bt"}, `the refresh cookie "__Host-refresh" must not have a Domain`},
+		{"__Host- refresh cookie", CookieOptions{RefreshName: "__Host-refresh"}, "must not be a __Host- cookie"},
+		{"__Secure- refresh cookie without Secure", CookieOptions{RefreshName: "__Secure-refresh", Insecure: true}, `the refresh cookie "__Secure-refresh" requires Secure`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := Cookie(tc.opts)
+			err := tr.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.why) {
+				t.Fatalf("Validate = %v, want an error saying %q", err, tc.why)
+			}
+			got := tr.Options()
+			if got.Domain != tc.opts.Domain || got.Insecure != tc.opts.Insecure || (tc.opts.Path != "" && got.Path != tc.opts.Path) {
+				t.Errorf("Options() = %+v: the options were corrected", got)
+			}
 		})
 	}
 }

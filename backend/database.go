@@ -40,6 +40,12 @@ type DatabaseConfig struct {
 // store until Purge removes them: a host calls Purge periodically, or starts
 // StartPurge once.
 //
+// Each token is a session a user can list and end (SessionKeeper): it
+// records its session id (the refresh family issued with it, or an id of
+// its own, TokenSessionID of its digest), its expiry, where the sign-in came from (LoginFrom), and when
+// it was last used, which a read writes when it is TouchInterval old: at
+// most one write per token a minute, the other reads stay reads.
+//
 // Unlike FastAPI Users' table, which holds the tokens themselves, the store
 // holds digests, so tokens issued by a FastAPI Users deployment are not
 // carried over: their users log in again.
@@ -54,9 +60,11 @@ type DatabaseStrategy struct {
 }
 
 var (
-	_ Strategy  = (*DatabaseStrategy)(nil)
-	_ Revoker   = (*DatabaseStrategy)(nil)
-	_ Validator = (*DatabaseStrategy)(nil)
+	_ Strategy      = (*DatabaseStrategy)(nil)
+	_ Revoker       = (*DatabaseStrategy)(nil)
+	_ Validator     = (*DatabaseStrategy)(nil)
+	_ SessionReader = (*DatabaseStrategy)(nil)
+	_ SessionKeeper = (*DatabaseStrategy)(nil)
 )
 
 // Database returns a strategy keeping tokens in store, valid for lifetime:
@@ -87,7 +95,8 @@ func NewDatabase(cfg DatabaseConfig) *DatabaseStrategy {
 // positive lifetime.
 func (s *DatabaseStrategy) Validate() error { return s.err }
 
-// WriteToken issues a new token for u and stores its digest.
+// WriteToken issues a new token for u and stores its digest, with the
+// session and origin of LoginFrom(ctx).
 func (s *DatabaseStrategy) WriteToken(ctx context.Context, u *user.Base) (string, error) {
 	if s.err != nil {
 		return "", s.err
@@ -99,7 +108,16 @@ func (s *DatabaseStrategy) WriteToken(ctx context.Context, u *user.Base) (string
 	if err != nil {
 		return "", fmt.Errorf("backend: database strategy: %w", err)
 	}
-	at := auth.AccessToken{Digest: auth.TokenDigest(token), UserID: u.ID, CreatedAt: s.now()}
+	login := LoginFrom(ctx)
+	digest := auth.TokenDigest(token)
+	if login.SessionID == uuid.Nil {
+		login.SessionID = auth.TokenSessionID(digest)
+	}
+	now := s.now()
+	at := auth.AccessToken{
+		Digest: digest, UserID: u.ID, CreatedAt: now,
+		SessionID: login.SessionID, ExpiresAt: now.Add(s.lifetime), Origin: login.Origin,
+	}
 	if err := s.store.CreateToken(ctx, at); err != nil {
 		// auth.ErrTokenExists means the random source repeats itself: fail
 		// rather than hand one session to two logins.
@@ -113,32 +131,85 @@ func (s *DatabaseStrategy) WriteToken(ctx context.Context, u *user.Base) (string
 // a failing store gives its error, wrapped. An expired token's row is
 // deleted on the way, if the store allows.
 func (s *DatabaseStrategy) ReadToken(ctx context.Context, token string) (uuid.UUID, error) {
+	t, err := s.ReadSession(ctx, token)
+	return t.UserID, err
+}
+
+// ReadSession reads the token as ReadToken does and returns its user and
+// session. When the token's LastUsedAt is TouchInterval old, it writes the
+// time; that write is best effort: a failure leaves the answer as it is,
+// and the next read tries again.
+func (s *DatabaseStrategy) ReadSession(ctx context.Context, token string) (TokenInfo, error) {
 	if s.err != nil {
-		return uuid.Nil, s.err
+		return TokenInfo{}, s.err
 	}
 	if !auth.IsRandomToken(token) {
-		return uuid.Nil, errNotOpaque
+		return TokenInfo{}, errNotOpaque
 	}
 	digest := auth.TokenDigest(token)
 	at, err := s.store.GetToken(ctx, digest)
 	if errors.Is(err, auth.ErrTokenNotFound) {
-		return uuid.Nil, errUnknownToken
+		return TokenInfo{}, errUnknownToken
 	}
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("backend: database strategy: reading a token: %w", err)
+		return TokenInfo{}, fmt.Errorf("backend: database strategy: reading a token: %w", err)
 	}
 	// The store found the row by digest; check it is that digest, in
 	// constant time, rather than trust a lookup that may fold case or trim.
 	if !digestsEqual(at.Digest, digest) {
-		return uuid.Nil, errUnknownToken
+		return TokenInfo{}, errUnknownToken
 	}
-	if !s.now().Before(at.CreatedAt.Add(s.lifetime)) {
+	now := s.now()
+	if !now.Before(at.CreatedAt.Add(s.lifetime)) {
 		// Best effort: the answer is the same whether the delete works, and
 		// Purge gets the row otherwise.
 		_ = s.store.DeleteToken(ctx, digest)
-		return uuid.Nil, errExpiredToken
+		return TokenInfo{}, errExpiredToken
 	}
-	return at.UserID, nil
+	if touchDue(at.CreatedAt, at.LastUsedAt, now) {
+		_ = s.store.TouchToken(ctx, digest, now)
+	}
+	return TokenInfo{UserID: at.UserID, SessionID: accessSessionID(at)}, nil
+}
+
+// touchDue reports whether a token last used at last (zero: never since
+// its creation at created) should have now written as its LastUsedAt.
+func touchDue(created, last, now time.Time) bool {
+	if last.Before(created) {
+		last = created
+	}
+	return now.Sub(last) >= TouchInterval
+}
+
+// accessSessionID is the session a stored token belongs to.
+func accessSessionID(at auth.AccessToken) uuid.UUID {
+	if at.SessionID != uuid.Nil {
+		return at.SessionID
+	}
+	return auth.TokenSessionID(at.Digest)
+}
+
+// AccessSession returns the part of a session a stored access token is,
+// for UserSessions: its session (auth.TokenSessionID of its digest when it
+// was stored without one), origin and times, expiring with the earlier of
+// lifetime past its creation and the expiry it was stored with. A lifetime
+// of 0 means the stored expiry alone, zero when none was stored: what a
+// reader without the strategy's configuration (an admin tool) knows.
+func AccessSession(at auth.AccessToken, lifetime time.Duration) user.Session {
+	expires := at.ExpiresAt
+	if lifetime > 0 {
+		if byLifetime := at.CreatedAt.Add(lifetime); expires.IsZero() || byLifetime.Before(expires) {
+			expires = byLifetime
+		}
+	}
+	last := at.LastUsedAt
+	if last.Before(at.CreatedAt) {
+		last = at.CreatedAt
+	}
+	return user.Session{
+		ID: accessSessionID(at), Backend: at.Origin.Backend, CreatedAt: at.CreatedAt, LastUsedAt: last, ExpiresAt: expires,
+		ClientAddr: at.Origin.ClientAddr, UserAgent: at.Origin.UserAgent,
+	}
 }
 
 // digestsEqual is subtle.ConstantTimeCompare on strings, without copying
@@ -188,6 +259,61 @@ func (s *DatabaseStrategy) RevokeUser(ctx context.Context, userID uuid.UUID) err
 		return fmt.Errorf("backend: database strategy: revoking a user's tokens: %w", err)
 	}
 	return nil
+}
+
+// RevokeUserExcept deletes every token of the user but keep's, as
+// SessionKeeper describes.
+func (s *DatabaseStrategy) RevokeUserExcept(ctx context.Context, userID uuid.UUID, keep user.CurrentSession) error {
+	if s.err != nil {
+		return s.err
+	}
+	if _, err := s.store.DeleteUserTokensExcept(ctx, userID, keep.TokenDigest); err != nil {
+		return fmt.Errorf("backend: database strategy: revoking a user's other tokens: %w", err)
+	}
+	return nil
+}
+
+// UserSessions returns a part for each live token of the user, as
+// SessionKeeper describes.
+func (s *DatabaseStrategy) UserSessions(ctx context.Context, userID uuid.UUID) ([]user.Session, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	tokens, err := s.store.UserTokens(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("backend: database strategy: listing a user's tokens: %w", err)
+	}
+	now := s.now()
+	list := make([]user.Session, 0, len(tokens))
+	for _, at := range tokens {
+		if now.Before(at.CreatedAt.Add(s.lifetime)) {
+			list = append(list, AccessSession(at, s.lifetime))
+		}
+	}
+	return list, nil
+}
+
+// EndSession deletes the user's tokens of the session, as SessionKeeper
+// describes.
+func (s *DatabaseStrategy) EndSession(ctx context.Context, userID, sessionID uuid.UUID) (bool, error) {
+	if s.err != nil {
+		return false, s.err
+	}
+	tokens, err := s.store.UserTokens(ctx, userID)
+	if err != nil {
+		return false, fmt.Errorf("backend: database strategy: listing a user's tokens: %w", err)
+	}
+	found := false
+	for _, at := range tokens {
+		if accessSessionID(at) != sessionID {
+			continue
+		}
+		found = true
+		if err := s.store.DeleteToken(ctx, at.Digest); err != nil && !errors.Is(err, auth.ErrTokenNotFound) {
+			return true, fmt.Errorf("backend: database strategy: ending a session: %w", err)
+		}
+	}
+	return found, nil
 }
 
 // Purge deletes the tokens created more than the lifetime ago, by the

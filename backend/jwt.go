@@ -53,29 +53,46 @@ type JWTConfig struct {
 	// CacheSize bounds the verified-token cache, in entries: 0 means
 	// DefaultJWTCacheSize, a negative value disables the cache.
 	CacheSize int
-	// Revocable makes tokens end with their user's sessions, without a
-	// token store: each token carries the user's TokenEpoch at issue in the
-	// claim EpochClaim, and is refused once the stored epoch has moved on,
-	// which happens when the password is changed or reset, when the user is
-	// deactivated, and on POST /auth/{name}/logout-all.
+	// Irrevocable turns off what makes tokens end with their user's
+	// sessions, leaving FastAPI Users' plain JWTs, valid until they expire
+	// whatever happens to the user's sessions (its deletion or
+	// deactivation still refuses them, as the user is loaded on every
+	// request). The zero value keeps tokens revocable, without a token
+	// store:
 	//
-	// The trade-off: no server state but one integer per user, read with the
-	// user on every request anyway; but all or nothing. Logging out one
-	// device still cannot end that one token (its logout does nothing, as
-	// without Revocable); logout-all and a password change end every token
-	// of the user at once. For per-device logout, use a server-side
-	// strategy (Database, or Redis in backend/redistoken).
+	//   - A token issued once the user's sessions were ended all at once
+	//     carries the user's TokenEpoch in the claim EpochClaim, and is
+	//     refused once the stored epoch has moved on: a password change or
+	//     reset, a deactivation, POST /auth/{name}/logout-all. Until then
+	//     the epoch is 0 and the claim is left out, so a first token is
+	//     byte for byte FastAPI Users', and a token without the claim
+	//     counts as epoch 0. FastAPI Users ignores the extra claim, so
+	//     tokens still interoperate.
+	//   - A user's own password change keeps the token it was made with:
+	//     the user record holds that token's digest (user.Base.KeptToken),
+	//     checked only when a token's epoch is not the user's.
+	//   - A token issued with a refresh token carries its session, the
+	//     refresh family, in the claim SessionClaim, and is refused at once
+	//     when that session is ended one by one (user.Base.EndedSessions).
 	//
-	// A token without the claim (issued before Revocable was turned on, or
-	// by FastAPI Users) counts as epoch 0: it keeps working until the
-	// user's sessions are first ended, and never after. FastAPI Users
-	// ignores the extra claim, so tokens still interoperate.
+	// The trade-off: no server state but a few bytes per user, read with
+	// the user on every request anyway; but logging out one device cannot
+	// end that one token (its logout does nothing, as without refresh
+	// tokens nothing names its session). For per-device logout, use a
+	// server-side strategy, or refresh tokens and the session routes.
+	Irrevocable bool
+	// Deprecated: JWTs are revocable by default; set Irrevocable to opt
+	// out. Revocable is ignored.
 	Revocable bool
 }
 
 // EpochClaim is the claim in which a revocable JWT carries its user's
-// TokenEpoch.
+// TokenEpoch, once that is not 0.
 const EpochClaim = "usersauth_epoch"
+
+// SessionClaim is the claim in which a revocable JWT issued with a refresh
+// token carries its session: the family id, in canonical form.
+const SessionClaim = "usersauth_sid"
 
 // JWTStrategy issues and reads stateless access tokens, interoperable with
 // FastAPI Users' JWTStrategy: claims sub (the user id), aud and exp, signed
@@ -90,9 +107,10 @@ const EpochClaim = "usersauth_epoch"
 // is checked on every request by the caller, so deleting or deactivating a
 // user takes effect at once.
 //
-// A JWT cannot be revoked without server state: DestroyToken does nothing and
-// a token stays valid until it expires, unless JWTConfig.Revocable binds it
-// to its user's TokenEpoch (see there for the trade-off).
+// A JWT cannot be revoked one by one without server state: DestroyToken
+// does nothing. By default tokens are bound to what the user record says of
+// its sessions, so that ending them all, or one with refresh tokens, refuses
+// them at once (JWTConfig.Irrevocable, for the trade-off and the opt-out).
 //
 // A JWTStrategy is safe for concurrent use.
 type JWTStrategy struct {
@@ -118,7 +136,7 @@ func JWT(secret []byte, lifetime time.Duration) *JWTStrategy {
 // is unusable, Validate reports why and every other method returns that
 // error. Secret and Audience are copied.
 func NewJWT(cfg JWTConfig) *JWTStrategy {
-	s := &JWTStrategy{alg: cfg.Algorithm, lifetime: cfg.Lifetime, now: cfg.Now, revocable: cfg.Revocable}
+	s := &JWTStrategy{alg: cfg.Algorithm, lifetime: cfg.Lifetime, now: cfg.Now, revocable: !cfg.Irrevocable}
 	if s.alg == "" {
 		s.alg = auth.HS256
 	}
@@ -203,9 +221,11 @@ func (s *JWTStrategy) Algorithm() string { return s.alg }
 // WriteToken issues a token for u: sub is u.ID in its lower-case dashed
 // form, aud the configured audience list, exp now plus the lifetime in whole
 // seconds. The claims are written in FastAPI Users' order, so an HS256 or
-// RS256 token is byte for byte what it would issue at the same second; a
-// revocable strategy adds u.TokenEpoch last, as EpochClaim.
-func (s *JWTStrategy) WriteToken(_ context.Context, u *user.Base) (string, error) {
+// RS256 token is byte for byte what it would issue at the same second. A
+// revocable strategy adds u.TokenEpoch as EpochClaim when it is not 0, then
+// the session of the sign-in (LoginFrom(ctx).SessionID, the refresh family)
+// as SessionClaim when there is one.
+func (s *JWTStrategy) WriteToken(ctx context.Context, u *user.Base) (string, error) {
 	if s.err != nil {
 		return "", s.err
 	}
@@ -221,9 +241,14 @@ func (s *JWTStrategy) WriteToken(_ context.Context, u *user.Base) (string, error
 	claims = append(claims, s.audJSON...)
 	claims = append(claims, `,"exp":`...)
 	claims = strconv.AppendInt(claims, exp, 10)
-	if s.revocable {
+	if s.revocable && u.TokenEpoch != 0 {
 		claims = append(claims, `,"`+EpochClaim+`":`...)
 		claims = strconv.AppendInt(claims, u.TokenEpoch, 10)
+	}
+	if sid := LoginFrom(ctx).SessionID; s.revocable && sid != uuid.Nil {
+		claims = append(claims, `,"`+SessionClaim+`":"`...)
+		claims = appendUUID(claims, sid)
+		claims = append(claims, '"')
 	}
 	claims = append(claims, '}')
 	return s.signer.Sign(claims)
@@ -251,6 +276,18 @@ func appendUUID(dst []byte, id uuid.UUID) []byte {
 func (s *JWTStrategy) ReadToken(_ context.Context, token string) (uuid.UUID, error) {
 	e, err := s.read(token)
 	return e.id, err
+}
+
+// ReadSession reads the token as ReadToken does, and returns with its user
+// what TokenInfo.Allows checks it with: for a revocable strategy, its epoch
+// and session. It does not allocate when the token is in the
+// verified-token cache.
+func (s *JWTStrategy) ReadSession(_ context.Context, token string) (TokenInfo, error) {
+	e, err := s.read(token)
+	if err != nil {
+		return TokenInfo{}, err
+	}
+	return TokenInfo{UserID: e.id, SessionID: e.session, bound: s.revocable, token: token, epoch: e.epoch, sid: e.sid}, nil
 }
 
 // read returns the verified content of a token, from the cache when it is
@@ -285,6 +322,12 @@ func (s *JWTStrategy) read(token string) (cacheEntry, error) {
 		if e.epoch, ok = epochClaim(claims); !ok {
 			return cacheEntry{}, fmt.Errorf("%w: %s is not a non-negative integer", ErrInvalidToken, EpochClaim)
 		}
+		if e.session, ok = sessionClaim(claims); !ok {
+			return cacheEntry{}, fmt.Errorf("%w: %s is not a session id", ErrInvalidToken, SessionClaim)
+		}
+		if e.session != uuid.Nil {
+			e.sid = e.session.String()
+		}
 	}
 	if s.cache != nil {
 		s.cache.add(token, e, now)
@@ -311,16 +354,30 @@ func epochClaim(claims map[string]any) (int64, bool) {
 	return int64(f), true
 }
 
-// CheckUser reports whether token, which ReadToken accepted, may still be
-// used by u: always, unless the strategy is revocable, and then only while
-// the token's epoch is u's TokenEpoch. It does not allocate when the token
-// is in the verified-token cache.
-func (s *JWTStrategy) CheckUser(token string, u *user.Base) bool {
-	if !s.revocable {
-		return s.err == nil
+// sessionClaim reads SessionClaim from verified claims: absent is no
+// session; anything but a string holding a UUID, the nil one excepted, is
+// refused.
+func sessionClaim(claims map[string]any) (uuid.UUID, bool) {
+	v, present := claims[SessionClaim]
+	if !present {
+		return uuid.Nil, true
 	}
-	e, err := s.read(token)
-	return err == nil && u != nil && e.id == u.ID && e.epoch == u.TokenEpoch
+	str, ok := v.(string)
+	if !ok || len(str) != 36 {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(str)
+	return id, err == nil && id != uuid.Nil
+}
+
+// CheckUser reports whether token, which ReadToken accepted, may still be
+// used by u, as TokenInfo.Allows does: always for u's token, unless the
+// strategy is revocable, and then only while u's record lets it. It does
+// not allocate when the token is in the verified-token cache, but to check
+// a kept token.
+func (s *JWTStrategy) CheckUser(token string, u *user.Base) bool {
+	t, err := s.ReadSession(context.Background(), token)
+	return err == nil && t.Allows(u)
 }
 
 // parseSubject parses a user id the way FastAPI Users' UUIDIDMixin does with

@@ -339,3 +339,35 @@ func heapInUse() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
 }
+
+// TestReadSessionCachedKeepsSession: a token answered from the cache names
+// its session as the verified read did, so that a session ended one by one
+// (user.Base.EndedSessions) refuses it on every later request, not only on
+// the first.
+func TestReadSessionCachedKeepsSession(t *testing.T) {
+	s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour})
+	family := uuid.New()
+	tok, err := s.WriteToken(WithLogin(context.Background(), Login{SessionID: family}), &user.Base{ID: fixtureUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := &user.Base{ID: fixtureUser, EndedSessions: family.String()}
+	for read := range 3 {
+		info, err := s.ReadSession(context.Background(), tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.SessionID != family {
+			t.Fatalf("read %d: session %v, want %v", read, info.SessionID, family)
+		}
+		if info.Allows(ended) {
+			t.Fatalf("read %d: a token of an ended session is allowed", read)
+		}
+		if !info.Allows(&user.Base{ID: fixtureUser}) {
+			t.Fatalf("read %d: a token of a live session is refused", read)
+		}
+	}
+	if n := s.cache.len(); n != 1 {
+		t.Fatalf("cache holds %d entries, want 1", n)
+	}
+}

@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ var epochNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func revocable(t testing.TB, cacheSize int) *JWTStrategy {
 	t.Helper()
-	s := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: fixedNow(epochNow), Revocable: true, CacheSize: cacheSize})
+	s := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: fixedNow(epochNow), CacheSize: cacheSize})
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,18 +43,37 @@ func signed(t *testing.T, claims string) string {
 	return tok
 }
 
+// TestRevocableWritesEpoch: the epoch is left out while it is 0, so a
+// first token is FastAPI Users' own; then it comes after exp, and a
+// sign-in's session after it.
 func TestRevocableWritesEpoch(t *testing.T) {
 	id := uuid.MustParse("0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9")
-	for _, epoch := range []int64{0, 7, 1 << 40} {
-		tok, err := revocable(t, 0).WriteToken(context.Background(), &user.Base{ID: id, TokenEpoch: epoch})
-		if err != nil {
-			t.Fatal(err)
-		}
-		exp := strconv.FormatInt(epochNow.Add(time.Hour).Unix(), 10)
-		want := `{"sub":"` + id.String() + `","aud":["fastapi-users:auth"],"exp":` + exp + `,"usersauth_epoch":` + strconv.FormatInt(epoch, 10) + `}`
-		if got := string(b64(t, strings.Split(tok, ".")[1])); got != want {
-			t.Fatalf("claims %s, want %s", got, want)
-		}
+	sid := uuid.MustParse("4fd3477b-eccf-4ee3-8f7d-68ad72261476")
+	exp := strconv.FormatInt(epochNow.Add(time.Hour).Unix(), 10)
+	plain := `{"sub":"` + id.String() + `","aud":["fastapi-users:auth"],"exp":` + exp
+	for _, tc := range []struct {
+		name  string
+		epoch int64
+		login Login
+		want  string
+	}{
+		{"epoch 0", 0, Login{}, plain + `}`},
+		{"epoch 7", 7, Login{}, plain + `,"usersauth_epoch":7}`},
+		{"epoch 2^40", 1 << 40, Login{}, plain + `,"usersauth_epoch":1099511627776}`},
+		{"a sign-in without a session", 0, Login{Origin: auth.Origin{Backend: "jwt", UserAgent: "curl/8"}}, plain + `}`},
+		{"epoch 0 with a session", 0, Login{SessionID: sid}, plain + `,"usersauth_sid":"` + sid.String() + `"}`},
+		{"epoch 3 with a session", 3, Login{SessionID: sid}, plain + `,"usersauth_epoch":3,"usersauth_sid":"` + sid.String() + `"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := WithLogin(context.Background(), tc.login)
+			tok, err := revocable(t, 0).WriteToken(ctx, &user.Base{ID: id, TokenEpoch: tc.epoch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(b64(t, strings.Split(tok, ".")[1])); got != tc.want {
+				t.Fatalf("claims %s, want %s", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -117,20 +137,40 @@ func TestCheckUserEpoch(t *testing.T) {
 	}
 }
 
-// TestNonRevocableIgnoresEpoch: without Revocable, tokens carry no epoch,
-// and a revocable deployment's tokens are accepted whatever the stored
-// epoch.
+// TestRevocableIsIgnored: the deprecated Revocable changes nothing: the
+// default is revocable, Irrevocable turns it off.
+func TestRevocableIsIgnored(t *testing.T) {
+	u := &user.Base{ID: uuid.New(), TokenEpoch: 3}
+	claims := func(cfg JWTConfig) string {
+		cfg.Secret, cfg.Lifetime, cfg.Now = epochSecret, time.Hour, fixedNow(epochNow)
+		tok, err := NewJWT(cfg).WriteToken(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b64(t, strings.Split(tok, ".")[1]))
+	}
+	if got, want := claims(JWTConfig{Revocable: true}), claims(JWTConfig{}); got != want || !strings.Contains(got, EpochClaim) {
+		t.Fatalf("Revocable: %s; default: %s", got, want)
+	}
+	if got := claims(JWTConfig{Revocable: true, Irrevocable: true}); strings.Contains(got, EpochClaim) {
+		t.Fatalf("Irrevocable with Revocable: %s", got)
+	}
+}
+
+// TestNonRevocableIgnoresEpoch: with Irrevocable, tokens carry no epoch
+// and no session, and a revocable deployment's tokens are accepted whatever
+// the stored epoch.
 func TestNonRevocableIgnoresEpoch(t *testing.T) {
 	id := uuid.New()
-	plain := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: fixedNow(epochNow)})
-	tok, err := plain.WriteToken(context.Background(), &user.Base{ID: id, TokenEpoch: 5})
+	plain := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: fixedNow(epochNow), Irrevocable: true})
+	tok, err := plain.WriteToken(WithLogin(context.Background(), Login{SessionID: uuid.New()}), &user.Base{ID: id, TokenEpoch: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(b64(t, strings.Split(tok, ".")[1])), EpochClaim) {
-		t.Fatal("a non-revocable token carries an epoch")
+	if claims := string(b64(t, strings.Split(tok, ".")[1])); strings.Contains(claims, EpochClaim) || strings.Contains(claims, SessionClaim) {
+		t.Fatalf("a non-revocable token carries an epoch or a session: %s", claims)
 	}
-	if !plain.CheckUser(tok, &user.Base{ID: id, TokenEpoch: 9}) {
+	if !plain.CheckUser(tok, &user.Base{ID: id, TokenEpoch: 9, KeptToken: strings.Repeat("0", 64)}) {
 		t.Fatal("a non-revocable strategy refused a user's token")
 	}
 	fromRevocable, err := revocable(t, 0).WriteToken(context.Background(), &user.Base{ID: id, TokenEpoch: 2})
@@ -172,7 +212,7 @@ func TestCheckUserZeroAllocs(t *testing.T) {
 // CheckUser is refused by CheckUser too.
 func TestCheckUserExpiredInCache(t *testing.T) {
 	now := epochNow
-	s := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: func() time.Time { return now }, Revocable: true})
+	s := NewJWT(JWTConfig{Secret: epochSecret, Lifetime: time.Hour, Now: func() time.Time { return now }})
 	u := &user.Base{ID: uuid.New()}
 	tok, _ := s.WriteToken(context.Background(), u)
 	if _, err := s.ReadToken(context.Background(), tok); err != nil {
@@ -194,6 +234,7 @@ func FuzzRevocableClaims(f *testing.F) {
 		`{` + sub + `}`, `{` + sub + `,"usersauth_epoch":3}`, `{` + sub + `,"usersauth_epoch":3.0}`,
 		`{` + sub + `,"usersauth_epoch":1e3}`, `{` + sub + `,"usersauth_epoch":-0}`, `{` + sub + `,"usersauth_epoch":9007199254740993}`,
 		`{` + sub + `,"usersauth_epoch":[1]}`, `{` + sub + `,"usersauth_epoch":{}}`, `{` + sub + `,"usersauth_epoch":true}`,
+		`{` + sub + `,"usersauth_sid":"4fd3477b-eccf-4ee3-8f7d-68ad72261476"}`, `{` + sub + `,"usersauth_epoch":3,"usersauth_sid":"x"}`,
 	} {
 		f.Add(c, int64(3))
 	}
@@ -227,4 +268,91 @@ func FuzzRevocableClaims(f *testing.F) {
 			t.Fatal("CheckUser accepted a token ReadToken refused")
 		}
 	})
+}
+
+// TestAllows: what the user record says of a revocable token's sessions,
+// through ReadSession and CheckUser alike, cached or not.
+func TestAllows(t *testing.T) {
+	id, sid, other := uuid.New(), uuid.New(), uuid.New()
+	exp := strconv.FormatInt(epochNow.Add(time.Hour).Unix(), 10)
+	base := `{"sub":"` + id.String() + `","aud":["fastapi-users:auth"],"exp":` + exp
+	plain := base + `}`
+	withSession := base + `,"usersauth_sid":"` + sid.String() + `"}`
+	kept := func(claims string) string { return auth.TokenDigest(signed(t, claims)) }
+	tests := []struct {
+		name    string
+		claims  string
+		readOK  bool
+		session uuid.UUID
+		stored  user.Base
+		want    bool
+	}{
+		{"plain token, epoch 0", plain, true, uuid.Nil, user.Base{}, true},
+		{"plain token, epoch moved on", plain, true, uuid.Nil, user.Base{TokenEpoch: 1}, false},
+		{"plain token kept", plain, true, uuid.Nil, user.Base{TokenEpoch: 1, KeptToken: kept(plain)}, true},
+		{"another token kept", plain, true, uuid.Nil, user.Base{TokenEpoch: 1, KeptToken: kept(withSession)}, false},
+		{"kept token with the current epoch", plain, true, uuid.Nil, user.Base{KeptToken: kept(withSession)}, true},
+		{"session token", withSession, true, sid, user.Base{}, true},
+		{"session ended", withSession, true, sid, user.Base{EndedSessions: other.String() + " " + sid.String()}, false},
+		{"another session ended", withSession, true, sid, user.Base{EndedSessions: other.String()}, true},
+		{"kept, but its session ended", withSession, true, sid, user.Base{TokenEpoch: 2, KeptToken: kept(withSession), EndedSessions: sid.String()}, false},
+		{"session claim upper case", base + `,"usersauth_sid":"` + strings.ToUpper(sid.String()) + `"}`, true, sid, user.Base{EndedSessions: sid.String()}, false},
+		{"session claim undashed", base + `,"usersauth_sid":"` + strings.ReplaceAll(sid.String(), "-", "") + `"}`, false, uuid.Nil, user.Base{}, false},
+		{"session claim nil", base + `,"usersauth_sid":"00000000-0000-0000-0000-000000000000"}`, false, uuid.Nil, user.Base{}, false},
+		{"session claim a number", base + `,"usersauth_sid":7}`, false, uuid.Nil, user.Base{}, false},
+		{"session claim null", base + `,"usersauth_sid":null}`, false, uuid.Nil, user.Base{}, false},
+		{"session claim braced", base + `,"usersauth_sid":"{` + sid.String()[:34] + `}"}`, false, uuid.Nil, user.Base{}, false},
+	}
+	for _, cache := range []int{0, -1} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("cache %d/%s", cache, tt.name), func(t *testing.T) {
+				s := revocable(t, cache)
+				tok := signed(t, tt.claims)
+				info, err := s.ReadSession(context.Background(), tok)
+				if !tt.readOK {
+					if !errors.Is(err, ErrInvalidToken) {
+						t.Fatalf("ReadSession = %+v, %v; want ErrInvalidToken", info, err)
+					}
+					return
+				}
+				if err != nil || info.UserID != id || info.SessionID != tt.session {
+					t.Fatalf("ReadSession = %+v, %v; want user %v, session %v", info, err, id, tt.session)
+				}
+				u := tt.stored
+				u.ID = id
+				for range 2 {
+					if got := info.Allows(&u); got != tt.want {
+						t.Fatalf("Allows = %v, want %v", got, tt.want)
+					}
+					if got := s.CheckUser(tok, &u); got != tt.want {
+						t.Fatalf("CheckUser = %v, want %v", got, tt.want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestReadSessionZeroAllocs: the default strategy's hot path, reading a
+// cached token and checking it against its user, allocates nothing, for a
+// token with a session among ended ones too.
+func TestReadSessionZeroAllocs(t *testing.T) {
+	s := revocable(t, 0)
+	sid := uuid.New()
+	u := &user.Base{ID: uuid.New(), TokenEpoch: 4, EndedSessions: uuid.NewString() + " " + uuid.NewString(), KeptToken: strings.Repeat("a", 64)}
+	tok, err := s.WriteToken(WithLogin(context.Background(), Login{SessionID: sid}), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadSession(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		info, err := s.ReadSession(context.Background(), tok)
+		if err != nil || !info.Allows(u) || info.SessionID != sid {
+			t.Fatal("refused")
+		}
+	}); n != 0 {
+		t.Fatalf("ReadSession + Allows allocate %.1f times", n)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/user"
 )
 
 // RefreshConfig turns on refresh tokens for a backend (Backend.Refresh):
@@ -97,6 +98,10 @@ var (
 // token alike, so the user logs in again. Two concurrent exchanges of one
 // token count as reuse: a client must serialise its refreshes.
 //
+// Each family is a session a user can list and end (SessionKeeper): its id
+// is the family id, it began at the login and was last used at its latest
+// refresh, and every token of it carries where the login came from.
+//
 // A Refresher is safe for concurrent use, and is a Revoker (RevokeUser).
 type Refresher struct {
 	err         error
@@ -109,8 +114,9 @@ type Refresher struct {
 }
 
 var (
-	_ Revoker   = (*Refresher)(nil)
-	_ Validator = (*Refresher)(nil)
+	_ Revoker       = (*Refresher)(nil)
+	_ Validator     = (*Refresher)(nil)
+	_ SessionKeeper = (*Refresher)(nil)
 )
 
 // NewRefresher returns a Refresher for cfg. The configuration is checked
@@ -185,7 +191,9 @@ func (r *Refresher) grant(token string, now, expires time.Time) RefreshGrant {
 }
 
 // Issue starts a new family for the user (a login) and returns its first
-// token.
+// token. The family's id is LoginFrom(ctx).SessionID, so that the access
+// token of the same login names it, or a new one; its origin is the
+// Login's.
 func (r *Refresher) Issue(ctx context.Context, userID uuid.UUID) (RefreshGrant, error) {
 	if r.err != nil {
 		return RefreshGrant{}, r.err
@@ -194,14 +202,17 @@ func (r *Refresher) Issue(ctx context.Context, userID uuid.UUID) (RefreshGrant, 
 	if err != nil {
 		return RefreshGrant{}, fmt.Errorf("backend: refresh tokens: %w", err)
 	}
-	family, err := uuid.NewRandomFromReader(r.rand)
-	if err != nil {
-		return RefreshGrant{}, fmt.Errorf("backend: refresh tokens: new family id: %w", err)
+	login := LoginFrom(ctx)
+	family := login.SessionID
+	if family == uuid.Nil {
+		if family, err = uuid.NewRandomFromReader(r.rand); err != nil {
+			return RefreshGrant{}, fmt.Errorf("backend: refresh tokens: new family id: %w", err)
+		}
 	}
 	now := r.now()
 	rt := auth.RefreshToken{
 		Digest: auth.TokenDigest(token), FamilyID: family, UserID: userID,
-		CreatedAt: now, FamilyCreatedAt: now, ExpiresAt: r.expiry(now, now),
+		CreatedAt: now, FamilyCreatedAt: now, ExpiresAt: r.expiry(now, now), Origin: login.Origin,
 	}
 	if err := r.store.CreateRefreshToken(ctx, rt); err != nil {
 		// auth.ErrRefreshTokenExists means the random source repeats itself.
@@ -278,6 +289,7 @@ func (r *Refresher) Rotate(ctx context.Context, old auth.RefreshToken) (RefreshG
 	next := auth.RefreshToken{
 		Digest: auth.TokenDigest(token), FamilyID: old.FamilyID, UserID: old.UserID,
 		CreatedAt: now, FamilyCreatedAt: old.FamilyCreatedAt, ExpiresAt: r.expiry(now, old.FamilyCreatedAt),
+		Origin: old.Origin,
 	}
 	err = r.store.RotateRefreshToken(ctx, old.Digest, next)
 	switch {
@@ -336,6 +348,74 @@ func (r *Refresher) RevokeUser(ctx context.Context, userID uuid.UUID) error {
 		return fmt.Errorf("backend: refresh tokens: revoking a user's tokens: %w", err)
 	}
 	return nil
+}
+
+// RevokeUserExcept ends every refresh token of the user but those of the
+// family keep.ID, as SessionKeeper describes.
+func (r *Refresher) RevokeUserExcept(ctx context.Context, userID uuid.UUID, keep user.CurrentSession) error {
+	if r.err != nil {
+		return r.err
+	}
+	if _, err := r.store.DeleteUserRefreshTokensExcept(ctx, userID, keep.ID); err != nil {
+		return fmt.Errorf("backend: refresh tokens: revoking a user's other tokens: %w", err)
+	}
+	return nil
+}
+
+// UserSessions returns a part for each token of the user that may still be
+// exchanged, as SessionKeeper describes: its family is the session, begun
+// at the login, last used when that token was issued, expiring with it.
+func (r *Refresher) UserSessions(ctx context.Context, userID uuid.UUID) ([]user.Session, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	tokens, err := r.store.UserRefreshTokens(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("backend: refresh tokens: listing a user's tokens: %w", err)
+	}
+	now := r.now()
+	list := make([]user.Session, 0, len(tokens))
+	for _, rt := range tokens {
+		if rt.Used || r.expired(rt, now) {
+			continue
+		}
+		list = append(list, RefreshSession(rt, r.expiry(rt.CreatedAt, rt.FamilyCreatedAt)))
+	}
+	return list, nil
+}
+
+// RefreshSession is the part of a session a refresh token that may still
+// be exchanged is: its family, from the login to expires, last used when
+// the token was issued.
+func RefreshSession(rt auth.RefreshToken, expires time.Time) user.Session {
+	if rt.ExpiresAt.Before(expires) {
+		expires = rt.ExpiresAt
+	}
+	return user.Session{
+		ID: rt.FamilyID, Backend: rt.Origin.Backend, CreatedAt: rt.FamilyCreatedAt, LastUsedAt: rt.CreatedAt, ExpiresAt: expires,
+		ClientAddr: rt.Origin.ClientAddr, UserAgent: rt.Origin.UserAgent, Refresh: true,
+	}
+}
+
+// EndSession ends the family sessionID if it is the user's, as
+// SessionKeeper describes.
+func (r *Refresher) EndSession(ctx context.Context, userID, sessionID uuid.UUID) (bool, error) {
+	if r.err != nil {
+		return false, r.err
+	}
+	tokens, err := r.store.UserRefreshTokens(ctx, userID)
+	if err != nil {
+		return false, fmt.Errorf("backend: refresh tokens: listing a user's tokens: %w", err)
+	}
+	for _, rt := range tokens {
+		if rt.FamilyID == sessionID {
+			if _, err := r.store.DeleteRefreshFamily(ctx, sessionID); err != nil {
+				return true, fmt.Errorf("backend: refresh tokens: ending a session: %w", err)
+			}
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Purge deletes the tokens that have expired, by the refresher's clock, and

@@ -14,9 +14,10 @@ import (
 // backend/redistoken, and every implementation passes
 // strategytest.RunRefreshStore.
 //
-// Tokens are found by digest only. A store keeps times to at least
-// microsecond precision and compares them as instants, whatever their
-// location. All methods are safe for concurrent use.
+// Tokens are found by digest only. A store keeps every field of
+// auth.RefreshToken, its times to at least microsecond precision, and
+// compares times as instants, whatever their location. All methods are safe
+// for concurrent use.
 type RefreshStore interface {
 	// CreateRefreshToken stores t, the first token of a new family. It
 	// returns auth.ErrRefreshTokenExists, and writes nothing, if a token
@@ -47,4 +48,14 @@ type RefreshStore interface {
 	// DeleteRefreshTokensExpiredBefore removes every token whose ExpiresAt
 	// is strictly before t and returns how many there were.
 	DeleteRefreshTokensExpiredBefore(ctx context.Context, t time.Time) (int, error)
+
+	// UserRefreshTokens returns every token of the user, used or not,
+	// expired or not, in no particular order; none is an empty list, not an
+	// error.
+	UserRefreshTokens(ctx context.Context, userID uuid.UUID) ([]auth.RefreshToken, error)
+
+	// DeleteUserRefreshTokensExcept removes every token of the user but
+	// those of the family keep (which may be unknown, another user's, or
+	// uuid.Nil, sparing none), and returns how many it removed.
+	DeleteUserRefreshTokensExcept(ctx context.Context, userID, keep uuid.UUID) (int, error)
 }

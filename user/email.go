@@ -96,6 +96,33 @@ func NormalizeEmail(addr string) (string, error) {
 	return out, nil
 }
 
+// maxProviderEmailLength is the longest address a provider may give: the
+// width of FastAPI Users' email and account_email columns.
+const maxProviderEmailLength = 320
+
+// NormalizeProviderEmail checks an address an identity provider vouches for
+// and returns it as FastAPI Users takes it, unchanged: a provider's
+// directory may hold addresses on special-use domains (user@corp.local from
+// an Active Directory), which registration would refuse. Refused, with an
+// *InvalidEmailError, are only what no address holds: invalid UTF-8, control
+// and invisible characters (as NormalizeEmail refuses them), no @-sign, and
+// more than 320 bytes.
+func NormalizeProviderEmail(addr string) (string, error) {
+	switch {
+	case len(addr) > maxProviderEmailLength:
+		return "", invalidEmail("The email address is too long.")
+	case !utf8.ValidString(addr):
+		return "", invalidEmail("The email address contains an invalid character.")
+	}
+	if bad := collect(addr, isUnsafeAnywhere); len(bad) > 0 {
+		return "", invalidEmail("The email address contains unsafe characters: %s.", describe(bad))
+	}
+	if at := strings.LastIndexByte(addr, '@'); at <= 0 || at == len(addr)-1 {
+		return "", invalidEmail("An email address must have an @-sign.")
+	}
+	return addr, nil
+}
+
 // stripDisplayName returns the address inside "Name <addr>" or
 // "\"Quoted Name\" <addr>", or s itself when it has no angle brackets.
 func stripDisplayName(s string) (string, error) {

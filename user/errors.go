@@ -16,6 +16,12 @@ var (
 	// ErrNotVerified: the password was right but verification is required
 	// and the user has not verified the address.
 	ErrNotVerified = errors.New("user: not verified")
+	// ErrUnavailable is wrapped by a Store's error when the store cannot be
+	// reached or cannot serve now (a connection refused or lost, the
+	// database shutting down or out of connections, a lock held too long):
+	// the HTTP layer answers 503 with Retry-After, and the same request may
+	// work once the store is back.
+	ErrUnavailable = errors.New("user: store unavailable")
 )
 
 // InvalidPasswordError reports a password the policy refused. Reason is

@@ -50,15 +50,13 @@ func (m *Manager[U]) ForgotPassword(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	token, err := m.resetTokens.Sign(map[string]any{"sub": b.ID.String(), "password_fgpt": fingerprint})
+	token, err := m.resetTokens.Sign(auth.Claim{Name: "sub", Value: b.ID.String()}, auth.Claim{Name: "password_fgpt", Value: fingerprint})
 	if err != nil {
 		return err
 	}
 	m.log.LogAttrs(ctx, slog.LevelInfo, "password reset requested", slog.String("user_id", b.ID.String()))
 	if m.hooks.AfterForgotPassword != nil {
-		if err := m.hooks.AfterForgotPassword(ctx, u, token); err != nil {
-			m.hookFailed(ctx, "AfterForgotPassword", b.ID, err)
-		}
+		m.runAfter(ctx, "AfterForgotPassword", b.ID, func() error { return m.hooks.AfterForgotPassword(ctx, u, token) })
 	}
 	return nil
 }
@@ -116,7 +114,7 @@ func (m *Manager[U]) ResetPassword(ctx context.Context, token, password string) 
 			return ErrBadResetToken
 		}
 		cb.HashedPassword = hash
-		cb.TokenEpoch++
+		endAllInRecord(cb)
 		return nil
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -148,15 +146,13 @@ func (m *Manager[U]) RequestVerify(ctx context.Context, email string) error {
 	if !b.IsActive || b.IsVerified {
 		return nil
 	}
-	token, err := m.verifyTokens.Sign(map[string]any{"sub": b.ID.String(), "email": b.Email})
+	token, err := m.verifyTokens.Sign(auth.Claim{Name: "sub", Value: b.ID.String()}, auth.Claim{Name: "email", Value: b.Email})
 	if err != nil {
 		return err
 	}
 	m.log.LogAttrs(ctx, slog.LevelInfo, "verification requested", slog.String("user_id", b.ID.String()))
 	if m.hooks.AfterRequestVerify != nil {
-		if err := m.hooks.AfterRequestVerify(ctx, u, token); err != nil {
-			m.hookFailed(ctx, "AfterRequestVerify", b.ID, err)
-		}
+		m.runAfter(ctx, "AfterRequestVerify", b.ID, func() error { return m.hooks.AfterRequestVerify(ctx, u, token) })
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ func TestCreate(t *testing.T) {
 	ctx := context.Background()
 	m, _, _ := newManager(t, hasher(t, small))
 	admin := &user.User{Base: user.Base{Email: " Merlin@CAMELOT.bt", IsActive: true, IsSuperuser: true, IsVerified: true}}
-	got, err := m.Create(ctx, admin, "avalon-mist", false)
+	got, err := m.Create(ctx, admin, "avalon-mist")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestCreate(t *testing.T) {
 	}
 	sneaky := &user.User{Base: user.Base{ID: uuid.New(), Email: "mordred@camelot.bt", IsSuperuser: true, IsVerified: true}}
 	id := sneaky.ID
-	got, err = m.Create(ctx, sneaky, "treachery", true)
+	got, err = m.Register(ctx, sneaky, "treachery")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,10 +127,10 @@ func TestCreate(t *testing.T) {
 		t.Fatalf("safe create kept privileged fields: %+v", got.Base)
 	}
 	var bad *user.InvalidEmailError
-	if _, err := m.Create(ctx, &user.User{Base: user.Base{Email: "nobody"}}, "password", true); !errors.As(err, &bad) {
+	if _, err := m.Register(ctx, &user.User{Base: user.Base{Email: "nobody"}}, "password"); !errors.As(err, &bad) {
 		t.Fatalf("invalid e-mail: %v", err)
 	}
-	if _, err := m.Create(ctx, &user.User{Base: user.Base{Email: "MERLIN@camelot.bt"}}, "password", true); !errors.Is(err, user.ErrAlreadyExists) {
+	if _, err := m.Register(ctx, &user.User{Base: user.Base{Email: "MERLIN@camelot.bt"}}, "password"); !errors.Is(err, user.ErrAlreadyExists) {
 		t.Fatalf("duplicate: %v", err)
 	}
 }
@@ -189,10 +189,10 @@ func TestSchemaOf(t *testing.T) {
 	if f, _ := s.Lookup("name"); !f.Required || f.Nullable {
 		t.Fatalf("name: %+v", f)
 	}
-	if f, _ := s.Lookup("plan"); !f.SuperuserOnly {
+	if f, _ := s.Lookup("plan"); !f.SuperuserOnly || !f.OmitEmpty {
 		t.Fatalf("plan: %+v", f)
 	}
-	if f, _ := s.Lookup("avatar"); !f.Nullable {
+	if f, _ := s.Lookup("avatar"); !f.Nullable || f.OmitEmpty {
 		t.Fatalf("avatar: %+v", f)
 	}
 	if _, ok := s.Lookup("Name"); ok {

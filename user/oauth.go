@@ -20,6 +20,10 @@ var (
 	// ErrOAuthNoEmail: the provider gave no usable e-mail address for the
 	// account.
 	ErrOAuthNoEmail = errors.New("user: no usable e-mail address from the provider")
+	// ErrOAuthUnverifiedEmail wraps ErrOAuthNoEmail: a sign-up with an
+	// e-mail the provider did not verify, refused unless
+	// OAuthSignIn.AllowUnverifiedEmail.
+	ErrOAuthUnverifiedEmail = fmt.Errorf("%w: not verified by the provider", ErrOAuthNoEmail)
 	// ErrLastSignInMethod: unlinking would leave the user with no way to
 	// sign in (no password and no other linked account).
 	ErrLastSignInMethod = errors.New("user: the last way to sign in cannot be removed")
@@ -41,8 +45,9 @@ type OAuthSignIn struct {
 	OAuthName string
 	// AccountID is the provider's stable id of the account.
 	AccountID string
-	// AccountEmail is the account's e-mail address; it must be one
-	// NormalizeEmail accepts, or the sign-in fails with ErrOAuthNoEmail.
+	// AccountEmail is the account's e-mail address, taken as the provider
+	// gives it (see NormalizeProviderEmail), or the sign-in fails with
+	// ErrOAuthNoEmail.
 	AccountEmail string
 	// EmailVerified reports that the provider verified AccountEmail.
 	EmailVerified bool
@@ -59,6 +64,13 @@ type OAuthSignIn struct {
 	// IsVerifiedByDefault marks a user created by the sign-in as verified,
 	// provided the provider verified the e-mail.
 	IsVerifiedByDefault bool
+	// AllowUnverifiedEmail lets a sign-in create a user with an e-mail the
+	// provider did not verify. Off, the default, such a sign-up is refused
+	// (ErrOAuthUnverifiedEmail): whoever controls the provider's account
+	// could otherwise claim an address that is not theirs before its owner
+	// registers it ("pre-account takeover"). Accounts already linked sign in
+	// either way.
+	AllowUnverifiedEmail bool
 }
 
 func (in *OAuthSignIn) check() error {
@@ -68,12 +80,24 @@ func (in *OAuthSignIn) check() error {
 	case in.AccountID == "" || len(in.AccountID) > maxAccountIDLength:
 		return errors.New("user: OAuth account id empty or too long")
 	}
-	email, err := NormalizeEmail(in.AccountEmail)
+	email, err := NormalizeProviderEmail(in.AccountEmail)
 	if err != nil {
-		return ErrOAuthNoEmail
+		return fmt.Errorf("%w: %w", ErrOAuthNoEmail, err)
 	}
 	in.AccountEmail = email
 	return nil
+}
+
+// checkSignIn checks in, logging why the provider's address was refused.
+func (m *Manager[U]) checkSignIn(ctx context.Context, in *OAuthSignIn) error {
+	err := in.check()
+	if bad, ok := errors.AsType[*InvalidEmailError](err); ok {
+		// The reason names at most the offending characters, never the
+		// address.
+		m.log.LogAttrs(ctx, slog.LevelWarn, "oauth sign-in refused: unusable e-mail address from the provider",
+			slog.String("provider", in.OAuthName), slog.String("reason", bad.Reason))
+	}
+	return err
 }
 
 // account returns the OAuthAccount in describes, for the user userID.
@@ -102,8 +126,10 @@ func (m *Manager[U]) SupportsOAuth() bool {
 }
 
 // OAuthCallback signs in the user a provider vouched for, as FastAPI Users'
-// oauth_callback does, and returns that user, active or not: checking that
-// is the caller's, as for a login.
+// oauth_callback does, and returns that user once the sign-in policy let
+// them have a session (CheckSignIn with SignInOAuth: ErrInvalidCredentials
+// for an inactive user, ErrNotVerified for an unverified one where
+// verification is required).
 //
 //   - An account already linked: its tokens and e-mail are updated, and its
 //     user signs in.
@@ -113,20 +139,23 @@ func (m *Manager[U]) SupportsOAuth() bool {
 //     may not own it: linking would hand the owner an account its
 //     registrant can still enter, "account pre-hijacking"). Otherwise
 //     ErrOAuthUserAlreadyExists.
-//   - Otherwise a new user is created with the account, atomically: active,
+//   - Otherwise, when the provider verified the e-mail or
+//     in.AllowUnverifiedEmail is set (else ErrOAuthUnverifiedEmail), a new
+//     user is created with the account, atomically: active,
 //     not superuser, verified only when in.IsVerifiedByDefault is set and
 //     the provider verified the e-mail, and without a password (see
 //     UnusablePassword). The AfterRegister hook runs.
 //
-// Errors: ErrOAuthNoEmail, ErrOAuthUserAlreadyExists, ErrOAuthUnsupported,
-// or the store's own.
+// Errors: ErrOAuthNoEmail, ErrOAuthUserAlreadyExists, ErrInvalidCredentials,
+// ErrNotVerified, ErrOAuthUnsupported, or the store's own; a user with a
+// second factor is returned with a *SecondFactorRequiredError.
 func (m *Manager[U]) OAuthCallback(ctx context.Context, in OAuthSignIn) (U, error) {
 	var zero U
 	store, err := m.oauthStore()
 	if err != nil {
 		return zero, err
 	}
-	if err := in.check(); err != nil {
+	if err := m.checkSignIn(ctx, &in); err != nil {
 		return zero, err
 	}
 	// A concurrent sign-in of the same new account (a double click) can
@@ -139,7 +168,16 @@ func (m *Manager[U]) OAuthCallback(ctx context.Context, in OAuthSignIn) (U, erro
 		if errors.Is(err, ErrAlreadyExists) {
 			return zero, ErrOAuthUserAlreadyExists
 		}
-		return u, err
+		if err != nil {
+			return zero, err
+		}
+		if err := m.CheckSignIn(ctx, u, SignInOAuth); err != nil {
+			if _, ok := errors.AsType[*SecondFactorRequiredError](err); ok {
+				return u, err // the provider vouched: the second step is next
+			}
+			return zero, err
+		}
+		return u, nil
 	}
 }
 
@@ -182,6 +220,11 @@ func (m *Manager[U]) oauthSignIn(ctx context.Context, store OAuthStore[U], in *O
 		return zero, err
 	}
 
+	if !in.EmailVerified && !in.AllowUnverifiedEmail {
+		m.log.LogAttrs(ctx, slog.LevelInfo, "oauth sign-up refused: the provider did not verify the e-mail",
+			slog.String("provider", in.OAuthName))
+		return zero, ErrOAuthUnverifiedEmail
+	}
 	u = New[U]()
 	b := u.UserBase()
 	b.Email = in.AccountEmail
@@ -235,7 +278,7 @@ func (m *Manager[U]) OAuthAssociate(ctx context.Context, u U, in OAuthSignIn) (U
 	if err != nil {
 		return zero, err
 	}
-	if err := in.check(); err != nil {
+	if err := m.checkSignIn(ctx, &in); err != nil {
 		return zero, err
 	}
 	id := u.UserBase().ID

@@ -45,7 +45,12 @@ func TestOAuthCallbackInput(t *testing.T) {
 		want error // nil: any error
 	}{
 		{"NoEmail", func(in *user.OAuthSignIn) { in.AccountEmail = "" }, user.ErrOAuthNoEmail},
-		{"UnusableEmail", func(in *user.OAuthSignIn) { in.AccountEmail = "merlin@localhost" }, user.ErrOAuthNoEmail},
+		{"NoAtSign", func(in *user.OAuthSignIn) { in.AccountEmail = "merlin" }, user.ErrOAuthNoEmail},
+		{"NothingAfterAt", func(in *user.OAuthSignIn) { in.AccountEmail = "merlin@" }, user.ErrOAuthNoEmail},
+		{"LineBreak", func(in *user.OAuthSignIn) { in.AccountEmail = "merlin@camelot.bt\r\nBcc: x@y.z" }, user.ErrOAuthNoEmail},
+		{"ZeroWidth", func(in *user.OAuthSignIn) { in.AccountEmail = "mer\u200blin@camelot.bt" }, user.ErrOAuthNoEmail},
+		{"InvalidUTF8", func(in *user.OAuthSignIn) { in.AccountEmail = "merlin\xff@camelot.bt" }, user.ErrOAuthNoEmail},
+		{"TooLong", func(in *user.OAuthSignIn) { in.AccountEmail = strings.Repeat("m", 310) + "@camelot.bt" }, user.ErrOAuthNoEmail},
 		{"NoAccountID", func(in *user.OAuthSignIn) { in.AccountID = "" }, nil},
 		{"LongAccountID", func(in *user.OAuthSignIn) { in.AccountID = strings.Repeat("1", 321) }, nil},
 		{"NoProvider", func(in *user.OAuthSignIn) { in.OAuthName = "" }, nil},
@@ -60,6 +65,25 @@ func TestOAuthCallbackInput(t *testing.T) {
 			}
 			if _, err := m.OAuthAssociate(context.Background(), &user.User{Base: user.Base{ID: uuid.New()}}, in); err == nil {
 				t.Fatal("OAuthAssociate accepted it")
+			}
+		})
+	}
+}
+
+// TestOAuthCallbackSpecialUseDomain: an address a provider's directory
+// vouches for on a special-use domain (an Active Directory's corp.local)
+// signs in, as in FastAPI Users, though registration refuses it; the
+// address is kept as the provider gave it.
+func TestOAuthCallbackSpecialUseDomain(t *testing.T) {
+	for _, addr := range []string{"merlin@corp.local", "Merlin@Camelot.LOCAL", "merlin@localhost", "merlin@intranet"} {
+		t.Run(addr, func(t *testing.T) {
+			m, _, _ := newManager(t, hasher(t, small))
+			u, err := m.OAuthCallback(context.Background(), signIn(addr))
+			if err != nil {
+				t.Fatalf("OAuthCallback: %v", err)
+			}
+			if u.Email != addr {
+				t.Fatalf("e-mail %q, want %q as the provider gave it", u.Email, addr)
 			}
 		})
 	}

@@ -29,6 +29,10 @@ type Field struct {
 	// Nullable reports whether JSON null is a valid value (pointers, slices,
 	// maps, interfaces).
 	Nullable bool
+	// OmitEmpty reports a json tag with omitempty or omitzero: the field is
+	// left out of the user's JSON when empty, so a reader cannot count on
+	// it.
+	OmitEmpty bool
 }
 
 // Schema lists a user type's own fields.
@@ -86,7 +90,7 @@ func (s *Schema) walk(t reflect.Type, baseFound *bool) error {
 		if tag == "-" {
 			continue
 		}
-		name, _, _ := strings.Cut(tag, ",")
+		name, tagOpts, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
 			if err := s.walk(f.Type, baseFound); err != nil {
 				return err
@@ -106,6 +110,11 @@ func (s *Schema) walk(t reflect.Type, baseFound *bool) error {
 			return fmt.Errorf("user: two fields use the JSON name %q", name)
 		}
 		fd := Field{Name: name, Type: f.Type}
+		for opt := range strings.SplitSeq(tagOpts, ",") {
+			if opt == "omitempty" || opt == "omitzero" {
+				fd.OmitEmpty = true
+			}
+		}
 		for opt := range strings.SplitSeq(f.Tag.Get("usersauth"), ",") {
 			switch strings.TrimSpace(opt) {
 			case "":

@@ -61,7 +61,9 @@ func TestKeyLayout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GET token key: %v", err)
 	}
-	if want := u.ID.String() + " " + strconv.FormatInt(start.UnixNano(), 10); val != want {
+	// A token that is its own session: the id comes from its digest.
+	sid := auth.TokenSessionID(digest)
+	if want := u.ID.String() + " " + strconv.FormatInt(start.UnixNano(), 10) + " 0 " + sid.String() + " {}"; val != want {
 		t.Errorf("value = %q, want %q", val, want)
 	}
 	ttl := f.c.TTL(ctx, f.prefix+digest).Val()
@@ -222,5 +224,153 @@ func TestOneCommandPerRead(t *testing.T) {
 	}
 	if n := counter.n.Load() - before; n != 10 {
 		t.Errorf("10 reads sent %d commands, want 10", n)
+	}
+}
+
+// TestTouchKeepsTTL: a read a TouchInterval after the last writes the time
+// back in one more command, without extending the key's life; other reads
+// stay one GET.
+func TestTouchKeepsTTL(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, redistoken.Config{})
+	counter := &commandCounter{}
+	f.c.AddHook(counter)
+	u := &user.Base{ID: uuid.New()}
+	tok := f.write(t, u)
+	key := f.prefix + auth.TokenDigest(tok)
+	// Shorten the key's life, so that a write extending it would show.
+	if err := f.c.Expire(ctx, key, 10*time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		advance  time.Duration
+		commands int64
+	}{{0, 1}, {30 * time.Second, 1}, {30 * time.Second, 2}, {time.Second, 1}} {
+		f.clock.Advance(step.advance)
+		before := counter.n.Load()
+		if _, err := f.s.ReadToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if n := counter.n.Load() - before; n != step.commands {
+			t.Fatalf("a read %v later sent %d commands, want %d", step.advance, n, step.commands)
+		}
+	}
+	if ttl := f.c.TTL(ctx, key).Val(); ttl > 10*time.Minute || ttl < 9*time.Minute {
+		t.Fatalf("TTL after a touch = %v, want the 10 minutes it had", ttl)
+	}
+	sessions, err := f.s.UserSessions(ctx, u.ID)
+	if err != nil || len(sessions) != 1 || !sessions[0].LastUsedAt.Equal(start.Add(time.Minute)) {
+		t.Fatalf("UserSessions = %+v, %v; want last used a minute after the start", sessions, err)
+	}
+	// A touch never brings back a key deleted meanwhile.
+	if err := f.s.DestroyToken(ctx, tok, u); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Minute)
+	if _, err := f.s.ReadToken(ctx, tok); !errors.Is(err, backend.ErrInvalidToken) {
+		t.Fatalf("ReadToken after logout = %v", err)
+	}
+	if n := f.c.Exists(ctx, key).Val(); n != 0 {
+		t.Fatal("the token's key came back")
+	}
+}
+
+// TestOldValues: a key written before sessions were recorded keeps working:
+// it reads, is listed as a session of its own (its id from its digest) and
+// ends like one, and its first touch rewrites it in the new form.
+func TestOldValues(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, redistoken.Config{})
+	u := &user.Base{ID: uuid.New()}
+	tok, err := auth.RandomToken(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := auth.TokenDigest(tok)
+	key := f.prefix + digest
+	old := u.ID.String() + " " + strconv.FormatInt(start.UnixNano(), 10)
+	if err := f.c.Set(ctx, key, old, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.c.ZAdd(ctx, f.prefix+"user:"+u.ID.String(), redis.Z{Score: float64(start.Add(time.Hour).UnixMilli()), Member: digest}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.s.ReadSession(ctx, tok)
+	if err != nil || info.UserID != u.ID || info.SessionID != auth.TokenSessionID(digest) {
+		t.Fatalf("ReadSession(old value) = %+v, %v", info, err)
+	}
+	if v := f.c.Get(ctx, key).Val(); v != old {
+		t.Fatalf("a read within the minute rewrote the key: %q", v)
+	}
+	sessions, err := f.s.UserSessions(ctx, u.ID)
+	if err != nil || len(sessions) != 1 || sessions[0].ID != info.SessionID || !sessions[0].CreatedAt.Equal(start) {
+		t.Fatalf("UserSessions = %+v, %v", sessions, err)
+	}
+	f.clock.Advance(2 * time.Minute)
+	if _, err := f.s.ReadToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	want := old + " " + strconv.FormatInt(start.Add(2*time.Minute).UnixNano(), 10) + " " + info.SessionID.String() + " {}"
+	if v := f.c.Get(ctx, key).Val(); v != want {
+		t.Fatalf("after a touch the key holds %q, want %q", v, want)
+	}
+	if found, err := f.s.EndSession(ctx, u.ID, info.SessionID); err != nil || !found {
+		t.Fatalf("EndSession = %v, %v", found, err)
+	}
+	if _, err := f.s.ReadToken(ctx, tok); !errors.Is(err, backend.ErrInvalidToken) {
+		t.Fatalf("ReadToken after EndSession = %v", err)
+	}
+}
+
+// TestRevokeExceptManyTokens crosses the script's batches and keeps the one
+// token asked for, index entry included.
+func TestRevokeExceptManyTokens(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, redistoken.Config{})
+	u := &user.Base{ID: uuid.New()}
+	tokens := make([]string, 1100)
+	for i := range tokens {
+		tokens[i] = f.write(t, u)
+	}
+	keep := tokens[700]
+	if err := f.s.RevokeUserExcept(ctx, u.ID, user.CurrentSession{TokenDigest: auth.TokenDigest(keep)}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := scanKeys(ctx, f.c, f.prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 {
+		t.Fatalf("%d keys left, want the kept token and the index", len(keys))
+	}
+	if m := f.c.ZRange(ctx, f.prefix+"user:"+u.ID.String(), 0, -1).Val(); len(m) != 1 || m[0] != auth.TokenDigest(keep) {
+		t.Fatalf("index = %v, want only the kept token", m)
+	}
+	if id, err := f.s.ReadToken(ctx, keep); err != nil || id != u.ID {
+		t.Fatalf("kept token: %v, %v", id, err)
+	}
+}
+
+// TestListSkipsForeignEntries: an index entry naming a key of another user,
+// of another form, or gone, is no session.
+func TestListSkipsForeignEntries(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, redistoken.Config{})
+	u, other := &user.Base{ID: uuid.New()}, &user.Base{ID: uuid.New()}
+	mine := f.write(t, u)
+	theirs := f.write(t, other)
+	index := f.prefix + "user:" + u.ID.String()
+	score := float64(start.Add(time.Hour).UnixMilli())
+	f.c.ZAdd(ctx, index, redis.Z{Score: score, Member: auth.TokenDigest(theirs)}, redis.Z{Score: score, Member: "gone"}, redis.Z{Score: score, Member: "junk"})
+	f.c.Set(ctx, f.prefix+"junk", "junk", time.Hour)
+	sessions, err := f.s.UserSessions(ctx, u.ID)
+	if err != nil || len(sessions) != 1 || sessions[0].ID != auth.TokenSessionID(auth.TokenDigest(mine)) {
+		t.Fatalf("UserSessions = %+v, %v; want only the user's own token", sessions, err)
+	}
+	if found, err := f.s.EndSession(ctx, u.ID, auth.TokenSessionID(auth.TokenDigest(theirs))); err != nil || found {
+		t.Fatalf("EndSession(another user's session) = %v, %v", found, err)
+	}
+	if id, err := f.s.ReadToken(ctx, theirs); err != nil || id != other.ID {
+		t.Fatalf("the other user's token: %v, %v", id, err)
 	}
 }

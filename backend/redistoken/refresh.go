@@ -30,6 +30,8 @@ type RefreshStore struct {
 	rotate     *redis.Script
 	family     *redis.Script
 	user       *redis.Script
+	except     *redis.Script
+	list       *redis.Script
 	purge      *redis.Script
 	purgeBatch int
 }
@@ -48,6 +50,7 @@ func NewRefreshStore(client redis.UniversalClient, keyPrefix string) *RefreshSto
 		client: client, prefix: keyPrefix,
 		create: redis.NewScript(createRefreshScript), rotate: redis.NewScript(rotateRefreshScript),
 		family: redis.NewScript(revokeFamilyScript), user: redis.NewScript(revokeUserRefreshScript),
+		except: redis.NewScript(revokeUserExceptRefreshScript), list: redis.NewScript(listUserRefreshScript),
 		purge: redis.NewScript(purgeRefreshScript), purgeBatch: 1000,
 	}
 	if s.prefix == "" {
@@ -82,7 +85,8 @@ func (s *RefreshStore) storeArgs(t auth.RefreshToken) ([]string, []any) {
 	}
 	keys := []string{s.tokenKey(t.Digest), s.familyKey(t.FamilyID), s.userKey(t.UserID), s.expiryKey()}
 	args := []any{t.Digest, t.FamilyID.String(), t.UserID.String(),
-		t.CreatedAt.UnixMicro(), t.FamilyCreatedAt.UnixMicro(), t.ExpiresAt.UnixMicro(), ttl}
+		t.CreatedAt.UnixMicro(), t.FamilyCreatedAt.UnixMicro(), t.ExpiresAt.UnixMicro(), ttl,
+		t.Origin.Backend, t.Origin.ClientAddr, t.Origin.UserAgent}
 	return keys, args
 }
 
@@ -154,6 +158,7 @@ func parseRefresh(digest string, h map[string]string) (auth.RefreshToken, bool) 
 	default:
 		return t, false
 	}
+	t.Origin = auth.Origin{Backend: h["b"], ClientAddr: h["ip"], UserAgent: h["ua"]}
 	return t, true
 }
 
@@ -203,6 +208,50 @@ func (s *RefreshStore) DeleteUserRefreshTokens(ctx context.Context, userID uuid.
 		return 0, fmt.Errorf("redistoken: revoking a user's refresh tokens: %w", err)
 	}
 	return n, nil
+}
+
+// DeleteUserRefreshTokensExcept removes every token of the user but those
+// of the family keep, and returns how many it removed.
+func (s *RefreshStore) DeleteUserRefreshTokensExcept(ctx context.Context, userID, keep uuid.UUID) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.except.Run(ctx, s.client, []string{s.userKey(userID), s.expiryKey()}, s.prefix, keep.String()).Int()
+	if err != nil {
+		return 0, fmt.Errorf("redistoken: revoking a user's other refresh tokens: %w", err)
+	}
+	return n, nil
+}
+
+// UserRefreshTokens returns every token of the user, read in one script.
+// A hash this package did not write is left out.
+func (s *RefreshStore) UserRefreshTokens(ctx context.Context, userID uuid.UUID) ([]auth.RefreshToken, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	res, err := s.list.Run(ctx, s.client, []string{s.userKey(userID)}, s.prefix).Slice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redistoken: listing a user's refresh tokens: %w", err)
+	}
+	tokens := make([]auth.RefreshToken, 0, len(res))
+	for _, item := range res {
+		pair, ok := item.([]any)
+		if !ok || len(pair) != 2 {
+			continue
+		}
+		digest, _ := pair[0].(string)
+		fields, _ := pair[1].([]any)
+		h := make(map[string]string, len(fields)/2)
+		for i := 0; i+1 < len(fields); i += 2 {
+			k, _ := fields[i].(string)
+			v, _ := fields[i+1].(string)
+			h[k] = v
+		}
+		if t, ok := parseRefresh(digest, h); ok && t.UserID == userID {
+			tokens = append(tokens, t)
+		}
+	}
+	return tokens, nil
 }
 
 // DeleteRefreshTokensExpiredBefore removes every token whose ExpiresAt is

@@ -49,6 +49,7 @@ func TestRefreshKeyLayout(t *testing.T) {
 	s := redistoken.NewRefreshStore(c, prefix)
 	u := uuid.New()
 	a := newRefresh(t, u, start, 90*time.Minute)
+	a.Origin = auth.Origin{Backend: "jwt", ClientAddr: "203.0.113.7", UserAgent: "curl/8.11"}
 	if err := s.CreateRefreshToken(ctx, a); err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +62,7 @@ func TestRefreshKeyLayout(t *testing.T) {
 		"c":  itoa(start.UnixMicro()),
 		"fc": itoa(start.UnixMicro()),
 		"e":  itoa(start.Add(90 * time.Minute).UnixMicro()),
+		"b":  "jwt", "ip": "203.0.113.7", "ua": "curl/8.11",
 	}
 	for k, v := range want {
 		if h[k] != v {

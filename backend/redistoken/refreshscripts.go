@@ -3,7 +3,8 @@ package redistoken
 // The refresh store's Lua scripts, atomic on the server like the strategy's.
 // A token is the hash KeyPrefix+"refresh:"+digest with fields f (family id),
 // u (user id), c, fc, e (created, family created, expires: Unix
-// microseconds) and used ("0" or "1"). Each family has the set
+// microseconds), used ("0" or "1"), and its family's origin: b (backend),
+// ip, ua (absent from tokens stored before they were recorded). Each family has the set
 // KeyPrefix+"refresh:family:"+id of its digests, each user the set
 // KeyPrefix+"refresh:user:"+id of its families, and the sorted set
 // KeyPrefix+"refresh:expiry" scores every digest by its expiry, for purges.
@@ -14,10 +15,12 @@ package redistoken
 // new token and indexes it. KEYS[a] the token, KEYS[a+1] its family,
 // KEYS[a+2] its user, KEYS[a+3] the expiry index; ARGV[1] digest, ARGV[2]
 // family, ARGV[3] user, ARGV[4] created, ARGV[5] family created, ARGV[6]
-// expires, ARGV[7] the time to live in milliseconds.
+// expires, ARGV[7] the time to live in milliseconds, ARGV[8..10] the
+// origin's backend, address and user agent.
 const storeRefresh = `
 local function store(a)
-	redis.call('HSET', KEYS[a], 'f', ARGV[2], 'u', ARGV[3], 'c', ARGV[4], 'fc', ARGV[5], 'e', ARGV[6], 'used', '0')
+	redis.call('HSET', KEYS[a], 'f', ARGV[2], 'u', ARGV[3], 'c', ARGV[4], 'fc', ARGV[5], 'e', ARGV[6], 'used', '0',
+		'b', ARGV[8], 'ip', ARGV[9], 'ua', ARGV[10])
 	redis.call('PEXPIRE', KEYS[a], ARGV[7])
 	redis.call('SADD', KEYS[a+1], ARGV[1])
 	redis.call('SADD', KEYS[a+2], ARGV[2])
@@ -116,4 +119,40 @@ if #digests > 0 then
 	redis.call('ZREM', KEYS[1], unpack(digests))
 end
 return {n, #digests}
+`
+
+// listUserRefreshScript returns the tokens of a user's families: for each,
+// its digest followed by its hash's fields and values, as HGETALL gives
+// them. Families whose set is gone (revoked or expired) leave the user's
+// set on the way. KEYS[1] the user; ARGV[1] the key prefix.
+const listUserRefreshScript = `
+local out = {}
+for _, fam in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+	local famKey = ARGV[1] .. 'refresh:family:' .. fam
+	local digests = redis.call('SMEMBERS', famKey)
+	if #digests == 0 then
+		redis.call('SREM', KEYS[1], fam)
+	end
+	for _, d in ipairs(digests) do
+		local h = redis.call('HGETALL', ARGV[1] .. 'refresh:' .. d)
+		if #h > 0 then
+			out[#out + 1] = {d, h}
+		end
+	end
+end
+return out
+`
+
+// revokeUserExceptRefreshScript deletes every family of a user but one and
+// takes them out of the user's set. KEYS[1] the user, KEYS[2] the expiry
+// index; ARGV[1] the key prefix, ARGV[2] the family to keep.
+const revokeUserExceptRefreshScript = dropFamily + `
+local n = 0
+for _, fam in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+	if fam ~= ARGV[2] then
+		n = n + dropFamily(ARGV[1] .. 'refresh:family:' .. fam, 2)
+		redis.call('SREM', KEYS[1], fam)
+	end
+end
+return n
 `

@@ -41,3 +41,28 @@ end
 redis.call('DEL', KEYS[1])
 return #digests
 `
+
+// revokeExceptScript deletes every token in a user's index but one, and
+// their index entries, and returns how many it deleted.
+//
+// KEYS[1] the user's index. ARGV[1] the key prefix, ARGV[2] the digest to
+// keep.
+const revokeExceptScript = `
+local digests = redis.call('ZRANGE', KEYS[1], 0, -1)
+local batch = 512
+local n = 0
+local keys, members = {}, {}
+for i = 1, #digests do
+	if digests[i] ~= ARGV[2] then
+		keys[#keys + 1] = ARGV[1] .. digests[i]
+		members[#members + 1] = digests[i]
+	end
+	if #keys == batch or (i == #digests and #keys > 0) then
+		redis.call('DEL', unpack(keys))
+		redis.call('ZREM', KEYS[1], unpack(members))
+		n = n + #keys
+		keys, members = {}, {}
+	end
+end
+return n
+`

@@ -10,8 +10,10 @@
 // # Keys
 //
 // A token is the key KeyPrefix + auth.TokenDigest(token), holding
-// "<user id> <issued at, Unix nanoseconds>", with a time to live of the
-// lifetime. FastAPI Users keys by the token itself; keying by its digest
+// "<user id> <issued at> <last used> <session id> <origin>" (times in Unix
+// nanoseconds, the origin as JSON; see value.go), with a time to live of
+// the lifetime. Keys written before sessions were recorded hold
+// "<user id> <issued at>" and keep working. FastAPI Users keys by the token itself; keying by its digest
 // means that a dump, a replica or a MONITOR session never yields a usable
 // token (OWASP Session Management Cheat Sheet). Tokens issued by a FastAPI
 // Users deployment are therefore not carried over: their users log in again.
@@ -21,6 +23,13 @@
 // find them. A login adds to it and drops expired entries, atomically with
 // writing the token (a Lua script), and extends its time to live to the
 // newest token's.
+//
+// # Sessions
+//
+// Each token is a session a user can list and end (backend.SessionKeeper):
+// listing reads the user's index and the tokens it names (one MGET); the
+// last use is written back, keeping the time to live, when it is
+// backend.TouchInterval old, so most reads stay one GET.
 //
 // # Refresh tokens
 //
@@ -43,6 +52,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -98,12 +108,15 @@ type Strategy struct {
 	rand     io.Reader
 	write    *redis.Script
 	revoke   *redis.Script
+	except   *redis.Script
 }
 
 var (
-	_ backend.Strategy  = (*Strategy)(nil)
-	_ backend.Revoker   = (*Strategy)(nil)
-	_ backend.Validator = (*Strategy)(nil)
+	_ backend.Strategy      = (*Strategy)(nil)
+	_ backend.Revoker       = (*Strategy)(nil)
+	_ backend.Validator     = (*Strategy)(nil)
+	_ backend.SessionReader = (*Strategy)(nil)
+	_ backend.SessionKeeper = (*Strategy)(nil)
 )
 
 // New returns a strategy for cfg. The configuration is checked here; if it
@@ -118,6 +131,7 @@ func New(cfg Config) *Strategy {
 		rand:     cfg.Rand,
 		write:    redis.NewScript(writeScript),
 		revoke:   redis.NewScript(revokeScript),
+		except:   redis.NewScript(revokeExceptScript),
 	}
 	s.ttl = int64(cfg.Lifetime / time.Second)
 	if cfg.Lifetime%time.Second != 0 {
@@ -163,8 +177,9 @@ func (s *Strategy) tokenKey(digest string) string { return s.prefix + digest }
 
 func (s *Strategy) userKey(id uuid.UUID) string { return s.prefix + "user:" + id.String() }
 
-// WriteToken issues a new token for u: its key and its entry in the user's
-// index are written in one script.
+// WriteToken issues a new token for u, with the session and origin of
+// backend.LoginFrom(ctx): its key and its entry in the user's index are
+// written in one script.
 func (s *Strategy) WriteToken(ctx context.Context, u *user.Base) (string, error) {
 	if s.err != nil {
 		return "", s.err
@@ -178,9 +193,14 @@ func (s *Strategy) WriteToken(ctx context.Context, u *user.Base) (string, error)
 	}
 	digest := auth.TokenDigest(token)
 	now := s.now()
+	login := backend.LoginFrom(ctx)
+	v := value{userID: u.ID, created: now, session: login.SessionID, origin: encodeOrigin(login.Origin)}
+	if v.session == uuid.Nil {
+		v.session = auth.TokenSessionID(digest)
+	}
 	created, err := s.write.Run(ctx, s.client,
 		[]string{s.tokenKey(digest), s.userKey(u.ID)},
-		encodeValue(u.ID, now), s.ttl, digest, now.Add(s.lifetime).UnixMilli(), now.UnixMilli(),
+		v.encode(), s.ttl, digest, now.Add(s.lifetime).UnixMilli(), now.UnixMilli(),
 	).Int()
 	if err != nil {
 		return "", fmt.Errorf("redistoken: storing a token: %w", err)
@@ -207,29 +227,53 @@ var (
 // backend.ErrInvalidToken, without a round trip for a token of another
 // form; a Redis failure gives its error, wrapped.
 func (s *Strategy) ReadToken(ctx context.Context, token string) (uuid.UUID, error) {
+	t, err := s.ReadSession(ctx, token)
+	return t.UserID, err
+}
+
+// ReadSession reads the token as ReadToken does and returns its user and
+// session. When its last use is backend.TouchInterval old, it writes the
+// time back (SET XX KEEPTTL: never recreating a key revoked meanwhile, the
+// time to live kept); that write is best effort, as the database
+// strategy's.
+func (s *Strategy) ReadSession(ctx context.Context, token string) (backend.TokenInfo, error) {
 	if s.err != nil {
-		return uuid.Nil, s.err
+		return backend.TokenInfo{}, s.err
 	}
 	if !auth.IsRandomToken(token) {
-		return uuid.Nil, errNotOpaque
+		return backend.TokenInfo{}, errNotOpaque
 	}
-	val, err := s.client.Get(ctx, s.tokenKey(auth.TokenDigest(token))).Result()
+	digest := auth.TokenDigest(token)
+	key := s.tokenKey(digest)
+	val, err := s.client.Get(ctx, key).Result()
 	if errors.Is(err, redis.Nil) {
-		return uuid.Nil, errUnknownToken
+		return backend.TokenInfo{}, errUnknownToken
 	}
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("redistoken: reading a token: %w", err)
+		return backend.TokenInfo{}, fmt.Errorf("redistoken: reading a token: %w", err)
 	}
-	id, created, ok := parseValue(val)
+	v, ok := parseValue(val)
 	if !ok {
-		return uuid.Nil, errBadValue
+		return backend.TokenInfo{}, errBadValue
 	}
 	// Checked here as well as by Redis's time to live, so that the
 	// strategy's clock decides, as for the other strategies.
-	if !s.now().Before(created.Add(s.lifetime)) {
-		return uuid.Nil, errExpiredToken
+	now := s.now()
+	if !now.Before(v.created.Add(s.lifetime)) {
+		return backend.TokenInfo{}, errExpiredToken
 	}
-	return id, nil
+	if v.session == uuid.Nil {
+		v.session, v.origin = auth.TokenSessionID(digest), encodeOrigin(auth.Origin{})
+	}
+	last := v.lastUsed
+	if last.Before(v.created) {
+		last = v.created
+	}
+	if now.Sub(last) >= backend.TouchInterval {
+		v.lastUsed = now
+		_ = s.client.SetArgs(ctx, key, v.encode(), redis.SetArgs{Mode: "XX", KeepTTL: true}).Err()
+	}
+	return backend.TokenInfo{UserID: v.userID, SessionID: v.session}, nil
 }
 
 // DestroyToken deletes the token (logout) and, when u is given (the token's
@@ -259,6 +303,104 @@ func (s *Strategy) DestroyToken(ctx context.Context, token string, u *user.Base)
 		return fmt.Errorf("redistoken: deleting a token: %w", err)
 	}
 	return nil
+}
+
+// RevokeUserExcept deletes every token of the user but keep's, in one
+// script, as backend.SessionKeeper describes.
+func (s *Strategy) RevokeUserExcept(ctx context.Context, userID uuid.UUID, keep user.CurrentSession) error {
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.except.Run(ctx, s.client, []string{s.userKey(userID)}, s.prefix, keep.TokenDigest).Err(); err != nil {
+		return fmt.Errorf("redistoken: revoking a user's other tokens: %w", err)
+	}
+	return nil
+}
+
+// liveTokens returns the user's tokens live at now, read from the index and
+// the keys it names, with their digests.
+func (s *Strategy) liveTokens(ctx context.Context, userID uuid.UUID, now time.Time) ([]auth.AccessToken, error) {
+	digests, err := s.client.ZRangeByScore(ctx, s.userKey(userID), &redis.ZRangeBy{
+		Min: "(" + strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf",
+	}).Result()
+	if err != nil || len(digests) == 0 {
+		return nil, err
+	}
+	keys := make([]string, len(digests))
+	for i, d := range digests {
+		keys[i] = s.tokenKey(d)
+	}
+	vals, err := s.client.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, err
+	}
+	tokens := make([]auth.AccessToken, 0, len(vals))
+	for i, raw := range vals {
+		str, ok := raw.(string)
+		if !ok {
+			continue // gone meanwhile
+		}
+		v, ok := parseValue(str)
+		if !ok || v.userID != userID || !now.Before(v.created.Add(s.lifetime)) {
+			continue
+		}
+		tokens = append(tokens, auth.AccessToken{
+			Digest: digests[i], UserID: v.userID, CreatedAt: v.created, SessionID: v.session,
+			LastUsedAt: v.lastUsed, Origin: decodeOrigin(v.origin),
+		})
+	}
+	return tokens, nil
+}
+
+// UserSessions returns a part for each live token of the user, as
+// backend.SessionKeeper describes.
+func (s *Strategy) UserSessions(ctx context.Context, userID uuid.UUID) ([]user.Session, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	tokens, err := s.liveTokens(ctx, userID, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("redistoken: listing a user's tokens: %w", err)
+	}
+	list := make([]user.Session, len(tokens))
+	for i, at := range tokens {
+		list[i] = backend.AccessSession(at, s.lifetime)
+	}
+	return list, nil
+}
+
+// EndSession deletes the user's tokens of the session and their index
+// entries, in one transaction, as backend.SessionKeeper describes.
+func (s *Strategy) EndSession(ctx context.Context, userID, sessionID uuid.UUID) (bool, error) {
+	if s.err != nil {
+		return false, s.err
+	}
+	tokens, err := s.liveTokens(ctx, userID, s.now())
+	if err != nil {
+		return false, fmt.Errorf("redistoken: listing a user's tokens: %w", err)
+	}
+	var digests []string
+	for _, at := range tokens {
+		if at.SessionID == sessionID || (at.SessionID == uuid.Nil && auth.TokenSessionID(at.Digest) == sessionID) {
+			digests = append(digests, at.Digest)
+		}
+	}
+	if len(digests) == 0 {
+		return false, nil
+	}
+	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		members := make([]any, len(digests))
+		for i, d := range digests {
+			p.Del(ctx, s.tokenKey(d))
+			members[i] = d
+		}
+		p.ZRem(ctx, s.userKey(userID), members...)
+		return nil
+	})
+	if err != nil {
+		return true, fmt.Errorf("redistoken: ending a session: %w", err)
+	}
+	return true, nil
 }
 
 // RevokeUser deletes every token of the user and the user's index, in one

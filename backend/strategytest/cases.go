@@ -25,7 +25,7 @@ type testCase struct {
 
 // allCases lists the suite's cases in the order they run.
 func allCases() []testCase {
-	return []testCase{
+	return append([]testCase{
 		{"WriteThenRead", false, testWriteThenRead},
 		{"WriteWithoutUser", false, testWriteWithoutUser},
 		{"InvalidTokens", false, testInvalidTokens},
@@ -36,7 +36,7 @@ func allCases() []testCase {
 		{"RevokeUser", true, testRevokeUser},
 		{"NotStoredInClear", true, testNotStoredInClear},
 		{"Concurrent", false, testConcurrent},
-	}
+	}, sessionCases()...)
 }
 
 func newUser() *user.Base {

@@ -3,6 +3,7 @@ package strategytest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,9 @@ func RunRefreshStore(t *testing.T, open func(t *testing.T) backend.RefreshStore)
 		{"DeleteFamily", testRefreshDeleteFamily},
 		{"DeleteUser", testRefreshDeleteUser},
 		{"DeleteExpiredBefore", testRefreshDeleteExpired},
+		{"Origin", testRefreshOrigin},
+		{"UserRefreshTokens", testRefreshUserTokens},
+		{"DeleteUserExcept", testRefreshDeleteExcept},
 		{"Concurrent", testRefreshConcurrent},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
@@ -53,6 +57,7 @@ func newRefreshToken(t *testing.T, userID uuid.UUID, created time.Time) auth.Ref
 	return auth.RefreshToken{
 		Digest: auth.TokenDigest(tok), FamilyID: uuid.New(), UserID: userID,
 		CreatedAt: created, FamilyCreatedAt: created, ExpiresAt: created.Add(time.Hour),
+		Origin: auth.Origin{Backend: "jwt", ClientAddr: "198.51.100.23", UserAgent: "okhttp/4.12.0"},
 	}
 }
 
@@ -60,8 +65,16 @@ func newRefreshToken(t *testing.T, userID uuid.UUID, created time.Time) auth.Ref
 func successor(t *testing.T, rt auth.RefreshToken, created time.Time) auth.RefreshToken {
 	t.Helper()
 	next := newRefreshToken(t, rt.UserID, created)
-	next.FamilyID, next.FamilyCreatedAt = rt.FamilyID, rt.FamilyCreatedAt
+	next.FamilyID, next.FamilyCreatedAt, next.Origin = rt.FamilyID, rt.FamilyCreatedAt, rt.Origin
 	return next
+}
+
+// sameRefreshToken reports whether two records hold the same fields, times
+// compared as instants.
+func sameRefreshToken(a, b auth.RefreshToken) bool {
+	return a.Digest == b.Digest && a.FamilyID == b.FamilyID && a.UserID == b.UserID &&
+		a.CreatedAt.Equal(b.CreatedAt) && a.FamilyCreatedAt.Equal(b.FamilyCreatedAt) &&
+		a.ExpiresAt.Equal(b.ExpiresAt) && a.Used == b.Used && a.Origin == b.Origin
 }
 
 func createRefresh(t *testing.T, st backend.RefreshStore, rt auth.RefreshToken) {
@@ -77,9 +90,7 @@ func mustGetRefresh(t *testing.T, st backend.RefreshStore, want auth.RefreshToke
 	if err != nil {
 		t.Fatalf("GetRefreshToken: %v", err)
 	}
-	if got.Digest != want.Digest || got.FamilyID != want.FamilyID || got.UserID != want.UserID ||
-		!got.CreatedAt.Equal(want.CreatedAt) || !got.FamilyCreatedAt.Equal(want.FamilyCreatedAt) ||
-		!got.ExpiresAt.Equal(want.ExpiresAt) || got.Used != want.Used {
+	if !sameRefreshToken(got, want) {
 		t.Fatalf("GetRefreshToken =\n%+v\nwant\n%+v", got, want)
 	}
 }
@@ -337,6 +348,93 @@ func testRefreshDeleteExpired(t *testing.T, st backend.RefreshStore) {
 	}
 }
 
+// testRefreshOrigin: a family's origin round-trips through creation and
+// rotation, empty or full of Unicode.
+func testRefreshOrigin(t *testing.T, st backend.RefreshStore) {
+	for _, o := range []auth.Origin{{}, {Backend: "cookie", ClientAddr: "2001:db8::7", UserAgent: "Navigateur/1.0 (Ünïcode; 日本語) ✓"}} {
+		rt := newRefreshToken(t, uuid.New(), storeEpoch)
+		rt.Origin = o
+		createRefresh(t, st, rt)
+		mustGetRefresh(t, st, rt)
+		next := successor(t, rt, storeEpoch.Add(time.Minute))
+		mustRotate(t, st, rt, next)
+		mustGetRefresh(t, st, next)
+	}
+}
+
+func wantUserRefreshTokens(t *testing.T, st backend.RefreshStore, userID uuid.UUID, want ...auth.RefreshToken) {
+	t.Helper()
+	got, err := st.UserRefreshTokens(context.Background(), userID)
+	if err != nil {
+		t.Fatalf("UserRefreshTokens: %v", err)
+	}
+	byDigest := func(a, b auth.RefreshToken) int { return strings.Compare(a.Digest, b.Digest) }
+	slices.SortFunc(got, byDigest)
+	slices.SortFunc(want, byDigest)
+	if !slices.EqualFunc(got, want, sameRefreshToken) {
+		t.Fatalf("UserRefreshTokens =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func testRefreshUserTokens(t *testing.T, st backend.RefreshStore) {
+	u, other := uuid.New(), uuid.New()
+	wantUserRefreshTokens(t, st, u)
+	a := newRefreshToken(t, u, storeEpoch)
+	createRefresh(t, st, a)
+	b := successor(t, a, storeEpoch.Add(time.Minute))
+	mustRotate(t, st, a, b)
+	c := newRefreshToken(t, u, storeEpoch.Add(-3*time.Hour)) // expired: listed all the same
+	createRefresh(t, st, c)
+	d := newRefreshToken(t, other, storeEpoch)
+	createRefresh(t, st, d)
+	usedA := a
+	usedA.Used = true
+	wantUserRefreshTokens(t, st, u, usedA, b, c)
+	wantUserRefreshTokens(t, st, other, d)
+	if _, err := st.DeleteRefreshFamily(context.Background(), a.FamilyID); err != nil {
+		t.Fatal(err)
+	}
+	wantUserRefreshTokens(t, st, u, c)
+	wantUserRefreshTokens(t, st, uuid.New())
+}
+
+func testRefreshDeleteExcept(t *testing.T, st backend.RefreshStore) {
+	ctx := context.Background()
+	u, other := uuid.New(), uuid.New()
+	keep := newRefreshToken(t, u, storeEpoch)
+	createRefresh(t, st, keep)
+	keepNext := successor(t, keep, storeEpoch.Add(time.Minute))
+	mustRotate(t, st, keep, keepNext)
+	var gone []auth.RefreshToken
+	for range 3 {
+		rt := newRefreshToken(t, u, storeEpoch)
+		createRefresh(t, st, rt)
+		gone = append(gone, rt)
+	}
+	next := successor(t, gone[0], storeEpoch.Add(time.Minute))
+	mustRotate(t, st, gone[0], next)
+	gone = append(gone, next)
+	bystander := newRefreshToken(t, other, storeEpoch)
+	createRefresh(t, st, bystander)
+	if n, err := st.DeleteUserRefreshTokensExcept(ctx, u, keep.FamilyID); err != nil || n != 4 {
+		t.Fatalf("DeleteUserRefreshTokensExcept = %d, %v; want 4", n, err)
+	}
+	for _, rt := range gone {
+		mustNotFindRefresh(t, st, rt.Digest, "another family's token")
+	}
+	mustGetRefresh(t, st, keepNext)
+	mustGetRefresh(t, st, bystander)
+	// Another user's family spares nothing; uuid.Nil spares nothing.
+	if n, err := st.DeleteUserRefreshTokensExcept(ctx, u, bystander.FamilyID); err != nil || n != 2 {
+		t.Fatalf("DeleteUserRefreshTokensExcept(another user's family) = %d, %v; want 2", n, err)
+	}
+	mustGetRefresh(t, st, bystander)
+	if n, err := st.DeleteUserRefreshTokensExcept(ctx, u, uuid.Nil); err != nil || n != 0 {
+		t.Fatalf("DeleteUserRefreshTokensExcept(no tokens) = %d, %v; want 0", n, err)
+	}
+	wantUserRefreshTokens(t, st, u)
+}
+
 func testRefreshConcurrent(t *testing.T, st backend.RefreshStore) {
 	const workers, rounds = 8, 15
 	ctx := context.Background()
@@ -366,11 +464,18 @@ func testRefreshConcurrent(t *testing.T, st backend.RefreshStore) {
 					return
 				}
 			}
+			if _, err := st.UserRefreshTokens(ctx, u); err != nil {
+				errs <- err
+				return
+			}
 			var err error
-			if w%2 == 0 {
+			switch w % 3 {
+			case 0:
 				_, err = st.DeleteRefreshFamily(ctx, chain[0].FamilyID)
-			} else {
+			case 1:
 				_, err = st.DeleteUserRefreshTokens(ctx, u)
+			default:
+				_, err = st.DeleteUserRefreshTokensExcept(ctx, u, uuid.Nil)
 			}
 			if err == nil {
 				_, err = st.DeleteRefreshTokensExpiredBefore(ctx, storeEpoch)

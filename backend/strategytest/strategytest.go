@@ -4,8 +4,11 @@
 // Strategy interface promises: a token reads back as its user; anything else
 // (garbage, oversized, tampered, another strategy's) is
 // backend.ErrInvalidToken; expiry by the strategy's clock, without sleeping;
-// and for server-side strategies logout, revocation, the token's form and
-// that no token is kept in clear. Run it under the race detector:
+// and for server-side strategies logout, revocation, the token's form, that
+// no token is kept in clear, and the sessions (backend.SessionKeeper:
+// listing with origin and times, last use written at most once per
+// backend.TouchInterval, ending one, revoking all but one). Run it under the
+// race detector:
 //
 //	func TestConformance(t *testing.T) {
 //		strategytest.Run(t, func(t *testing.T) strategytest.Subject {
@@ -36,8 +39,9 @@ type Subject struct {
 	Lifetime time.Duration
 	// ServerSide says that the strategy keeps its tokens on the server: it
 	// issues opaque random tokens (auth.RandomToken), DestroyToken ends a
-	// token and the strategy is a backend.Revoker. A stateless strategy
-	// (JWT) runs the other cases only, and must not claim to be a Revoker.
+	// token and the strategy is a backend.Revoker, a backend.SessionReader
+	// and a backend.SessionKeeper. A stateless strategy (JWT) runs the other
+	// cases only, and must not claim to be a Revoker.
 	ServerSide bool
 	// Stored, if not nil, returns everything the strategy has persisted so
 	// far (keys, values, rows, as text), for the check that no token is

@@ -3,6 +3,7 @@ package strategytest
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,10 @@ func RunTokenStore(t *testing.T, open func(t *testing.T) backend.TokenStore) {
 		{"Delete", testStoreDelete},
 		{"DeleteUserTokens", testStoreDeleteUserTokens},
 		{"DeleteTokensCreatedBefore", testStoreDeleteCreatedBefore},
+		{"SessionFields", testStoreSessionFields},
+		{"UserTokens", testStoreUserTokens},
+		{"TouchToken", testStoreTouch},
+		{"DeleteUserTokensExcept", testStoreDeleteExcept},
 		{"Concurrent", testStoreConcurrent},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
@@ -41,12 +46,31 @@ func RunTokenStore(t *testing.T, open func(t *testing.T) backend.TokenStore) {
 // store must keep, in a zone other than UTC and Local.
 var storeEpoch = time.Date(2026, 11, 28, 14, 45, 51, 123456000, time.FixedZone("CET", 3600))
 
+// newAccessToken returns a token for userID issued at created, expiring an
+// hour later, in a session of its own.
 func newAccessToken(t *testing.T, userID uuid.UUID, created time.Time) auth.AccessToken {
 	tok, err := auth.RandomToken(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return auth.AccessToken{Digest: auth.TokenDigest(tok), UserID: userID, CreatedAt: created}
+	return auth.AccessToken{
+		Digest: auth.TokenDigest(tok), UserID: userID, CreatedAt: created,
+		SessionID: uuid.New(), ExpiresAt: created.Add(time.Hour),
+		Origin: auth.Origin{Backend: "database", ClientAddr: "203.0.113.7", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"},
+	}
+}
+
+// sameAccessToken reports whether two records hold the same fields, times
+// compared as instants.
+func sameAccessToken(a, b auth.AccessToken) bool {
+	return sameRequestFields(a, b) && a.ExpiresAt.Equal(b.ExpiresAt) && a.Origin == b.Origin
+}
+
+// sameRequestFields reports whether two records agree on what GetToken
+// must return.
+func sameRequestFields(a, b auth.AccessToken) bool {
+	return a.Digest == b.Digest && a.UserID == b.UserID && a.CreatedAt.Equal(b.CreatedAt) && a.SessionID == b.SessionID &&
+		a.LastUsedAt.Equal(b.LastUsedAt)
 }
 
 func create(t *testing.T, st backend.TokenStore, at auth.AccessToken) {
@@ -62,8 +86,8 @@ func mustGet(t *testing.T, st backend.TokenStore, want auth.AccessToken) {
 	if err != nil {
 		t.Fatalf("GetToken: %v", err)
 	}
-	if got.Digest != want.Digest || got.UserID != want.UserID || !got.CreatedAt.Equal(want.CreatedAt) {
-		t.Fatalf("GetToken = {%s %v %v}, want {%s %v %v}", got.Digest, got.UserID, got.CreatedAt, want.Digest, want.UserID, want.CreatedAt)
+	if !sameRequestFields(got, want) {
+		t.Fatalf("GetToken =\n%+v\nwant\n%+v", got, want)
 	}
 }
 
@@ -196,6 +220,113 @@ func testStoreDeleteCreatedBefore(t *testing.T, st backend.TokenStore) {
 	}
 }
 
+// testStoreSessionFields: what a session list shows round-trips, empty and
+// zero values included, and Unicode is kept byte for byte.
+func testStoreSessionFields(t *testing.T, st backend.TokenStore) {
+	full := newAccessToken(t, uuid.New(), storeEpoch)
+	full.LastUsedAt = storeEpoch.Add(17*time.Minute + time.Microsecond)
+	full.Origin = auth.Origin{Backend: "cookie", ClientAddr: "2001:db8::1", UserAgent: "Navigateur/1.0 (Ünïcode; 日本語) ✓"}
+	bare := newAccessToken(t, uuid.New(), storeEpoch)
+	bare.SessionID, bare.ExpiresAt, bare.Origin = uuid.Nil, time.Time{}, auth.Origin{}
+	for _, at := range []auth.AccessToken{full, bare} {
+		create(t, st, at)
+		mustGet(t, st, at)
+		wantUserTokens(t, st, at.UserID, at) // every field
+	}
+}
+
+// userTokens returns the user's tokens sorted by digest.
+func userTokens(t *testing.T, st backend.TokenStore, userID uuid.UUID) []auth.AccessToken {
+	t.Helper()
+	list, err := st.UserTokens(context.Background(), userID)
+	if err != nil {
+		t.Fatalf("UserTokens: %v", err)
+	}
+	slices.SortFunc(list, func(a, b auth.AccessToken) int { return strings.Compare(a.Digest, b.Digest) })
+	return list
+}
+
+func wantUserTokens(t *testing.T, st backend.TokenStore, userID uuid.UUID, want ...auth.AccessToken) {
+	t.Helper()
+	got := userTokens(t, st, userID)
+	slices.SortFunc(want, func(a, b auth.AccessToken) int { return strings.Compare(a.Digest, b.Digest) })
+	if !slices.EqualFunc(got, want, sameAccessToken) {
+		t.Fatalf("UserTokens =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func testStoreUserTokens(t *testing.T, st backend.TokenStore) {
+	a, b := uuid.New(), uuid.New()
+	wantUserTokens(t, st, a)
+	ofA := []auth.AccessToken{newAccessToken(t, a, storeEpoch), newAccessToken(t, a, storeEpoch.Add(-2*time.Hour))} // one expired: listed all the same
+	ofA[1].LastUsedAt = storeEpoch.Add(-time.Hour)
+	for _, at := range ofA {
+		create(t, st, at)
+	}
+	ofB := newAccessToken(t, b, storeEpoch)
+	create(t, st, ofB)
+	wantUserTokens(t, st, a, ofA...)
+	wantUserTokens(t, st, b, ofB)
+	wantUserTokens(t, st, uuid.New())
+	if err := st.DeleteToken(context.Background(), ofA[0].Digest); err != nil {
+		t.Fatal(err)
+	}
+	wantUserTokens(t, st, a, ofA[1])
+}
+
+func testStoreTouch(t *testing.T, st backend.TokenStore) {
+	ctx := context.Background()
+	at, other := newAccessToken(t, uuid.New(), storeEpoch), newAccessToken(t, uuid.New(), storeEpoch)
+	create(t, st, at)
+	create(t, st, other)
+	for _, when := range []time.Time{storeEpoch.Add(time.Minute), storeEpoch.Add(3*time.Minute + 7*time.Microsecond).In(time.FixedZone("", 5*3600))} {
+		if err := st.TouchToken(ctx, at.Digest, when); err != nil {
+			t.Fatalf("TouchToken: %v", err)
+		}
+		at.LastUsedAt = when
+		mustGet(t, st, at)
+		wantUserTokens(t, st, at.UserID, at) // nothing else changed
+	}
+	mustGet(t, st, other)
+	for _, tc := range []struct{ name, digest string }{
+		{"unknown", newAccessToken(t, uuid.New(), storeEpoch).Digest},
+		{"upper case", strings.ToUpper(at.Digest)},
+		{"prefix", at.Digest[:63]},
+	} {
+		if err := st.TouchToken(ctx, tc.digest, storeEpoch); !errors.Is(err, auth.ErrTokenNotFound) {
+			t.Fatalf("TouchToken(%s) = %v, want ErrTokenNotFound", tc.name, err)
+		}
+	}
+	mustGet(t, st, at)
+}
+
+func testStoreDeleteExcept(t *testing.T, st backend.TokenStore) {
+	ctx := context.Background()
+	a, b := uuid.New(), uuid.New()
+	var ofA []auth.AccessToken
+	for range 4 {
+		at := newAccessToken(t, a, storeEpoch)
+		create(t, st, at)
+		ofA = append(ofA, at)
+	}
+	ofB := newAccessToken(t, b, storeEpoch)
+	create(t, st, ofB)
+	if n, err := st.DeleteUserTokensExcept(ctx, a, ofA[2].Digest); err != nil || n != 3 {
+		t.Fatalf("DeleteUserTokensExcept = %d, %v; want 3", n, err)
+	}
+	wantUserTokens(t, st, a, ofA[2])
+	mustGet(t, st, ofB)
+	// Another user's digest spares nothing of a's, and leaves b's alone.
+	if n, err := st.DeleteUserTokensExcept(ctx, a, ofB.Digest); err != nil || n != 1 {
+		t.Fatalf("DeleteUserTokensExcept(another user's digest) = %d, %v; want 1", n, err)
+	}
+	wantUserTokens(t, st, a)
+	mustGet(t, st, ofB)
+	if n, err := st.DeleteUserTokensExcept(ctx, a, ""); err != nil || n != 0 {
+		t.Fatalf("DeleteUserTokensExcept(no tokens) = %d, %v; want 0", n, err)
+	}
+}
+
 func testStoreConcurrent(t *testing.T, st backend.TokenStore) {
 	const workers, rounds = 8, 25
 	ctx := context.Background()
@@ -218,11 +349,22 @@ func testStoreConcurrent(t *testing.T, st backend.TokenStore) {
 					errs <- errors.New("a created token did not read back")
 					return
 				}
+				if err := st.TouchToken(ctx, at.Digest, storeEpoch.Add(time.Minute)); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := st.UserTokens(ctx, u); err != nil {
+					errs <- err
+					return
+				}
 				var err2 error
-				if w%2 == 0 {
+				switch w % 3 {
+				case 0:
 					err2 = st.DeleteToken(ctx, at.Digest)
-				} else {
+				case 1:
 					_, err2 = st.DeleteUserTokens(ctx, u)
+				default:
+					_, err2 = st.DeleteUserTokensExcept(ctx, u, "")
 				}
 				if err2 != nil {
 					errs <- err2

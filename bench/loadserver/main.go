@@ -153,7 +153,7 @@ func run(addr, kind string, users int, tokensFile string) error {
 // registered through the Manager; the others share its password hash, as
 // hashing n passwords would take minutes and the load never logs in.
 func createUsers(ctx context.Context, ua *usersauth.UsersAuth[*user.User], store user.Store[*user.User], jwt *backend.JWTStrategy, n int) ([]string, error) {
-	first, err := ua.Manager().Create(ctx, &user.User{Base: user.Base{Email: email(0)}}, "guinevere", true)
+	first, err := ua.Manager().Register(ctx, &user.User{Base: user.Base{Email: email(0)}}, "guinevere")
 	if err != nil {
 		return nil, err
 	}

@@ -18,9 +18,8 @@ func checkDelete(s *session) error {
 }
 
 // deleteUser deletes the user email names, after confirmation on the
-// terminal unless --yes was given. The user's access tokens and OAuth
-// accounts go with it (ON DELETE CASCADE), and a server answers 401 to its
-// tokens from the next request on.
+// terminal unless --yes was given. The user's tokens and OAuth accounts go
+// with it, and a server answers 401 to its tokens from the next request on.
 func deleteUser(ctx context.Context, s *session, args []string) error {
 	u, err := findUser(ctx, s, args[0])
 	if err != nil {
@@ -36,10 +35,14 @@ func deleteUser(ctx context.Context, s *session, args []string) error {
 		}
 	}
 	// By id: the account confirmed is the one deleted, even if its
-	// address changed meanwhile.
-	if err := s.users.Delete(ctx, u.ID); errors.Is(err, user.ErrNotFound) {
+	// address changed meanwhile. The Manager ends its sessions as the
+	// server's DELETE /users/{id} does.
+	switch err := s.manager.Delete(ctx, u); {
+	case errors.Is(err, user.ErrNotFound):
 		return &unknownUserError{args[0]}
-	} else if err != nil {
+	case errors.Is(err, user.ErrSessionsNotEnded):
+		return fmt.Errorf("%s is deleted, but its sessions were not all ended: %w", display(u.Email), err)
+	case err != nil:
 		return err
 	}
 	_, err = fmt.Fprintf(s.stdout, "deleted %s id=%s\n", display(u.Email), u.ID)

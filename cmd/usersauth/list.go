@@ -5,48 +5,49 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
 )
 
-// list prints the users ordered by e-mail key: --limit of them after
-// --after, or all of them. Pages are read with keyset paging (each after
-// the last address of the one before), so users added or removed meanwhile
-// neither shift nor repeat the rest, and rows are printed as each page
-// arrives.
+// list prints the users ordered by e-mail key, those whose address starts
+// with --prefix when it is given: --limit of them after --after, or all of
+// them. It pages through them as GET /users does, with the Manager's
+// ListUsers (keyset pages, each after the last key of the one before), so
+// users added or removed meanwhile neither shift nor repeat the rest, and
+// rows are printed as each page arrives.
 func list(ctx context.Context, s *session, _ []string) error {
 	out := newUserList(s.stdout, s.opts.json)
 	if err := out.begin(); err != nil {
 		return err
 	}
-	after, printed, limit := s.opts.after, 0, s.opts.limit
+	q := user.ListQuery{Prefix: s.opts.prefix, After: user.EmailKey(s.opts.after)}
+	last, printed, limit := s.opts.after, 0, s.opts.limit
 	for {
-		size := sqlstore.MaxListLimit
+		q.Limit = user.MaxListLimit
 		if limit > 0 {
-			// One more than needed tells whether more follow.
-			size = min(size, limit-printed+1)
+			q.Limit = min(q.Limit, limit-printed)
 		}
-		page, err := s.users.List(ctx, sqlstore.ListOptions{After: after, Limit: size})
+		page, err := s.manager.ListUsers(ctx, q)
 		if err != nil {
 			return err
 		}
-		for _, u := range page {
-			if limit > 0 && printed == limit {
-				if err := out.end(); err != nil {
-					return err
-				}
-				note(s, "more users follow: continue with --after %s", display(after))
-				return nil
-			}
+		for _, u := range page.Users {
 			if err := out.write(u); err != nil {
 				return err
 			}
 			printed++
-			after = u.Email
+			last = u.Email
 		}
-		if len(page) < size {
+		switch {
+		case page.Next == "":
 			return out.end()
+		case limit > 0 && printed == limit:
+			if err := out.end(); err != nil {
+				return err
+			}
+			note(s, "more users follow: continue with --after %s", display(last))
+			return nil
 		}
+		q.After = page.Next
 	}
 }
 

@@ -24,7 +24,8 @@ func sessionBackends(db *sqlstore.DB, secret []byte) []backend.Backend {
 // superuser; a deactivation, even undone behind the server's back; a
 // deletion; logout-all) ends them on the very next request, on every
 // database and every way a server opens it, store/sqlite's user cache
-// included: the requests before the change have just read the user.
+// included: the requests before the change have just read the user. A
+// user's own password change keeps the session that made it.
 func TestServerChangesEndSessionsOnNextRequest(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -32,23 +33,25 @@ func TestServerChangesEndSessionsOnNextRequest(t *testing.T) {
 		change func(t *testing.T, c *cli, srv *server, id, alice, boss string)
 		// password is alice's password afterwards, "" if she is gone.
 		password string
+		// kept: the session that made the change (alice's JWT) lives on.
+		kept bool
 	}{
 		{"password change by the user", func(t *testing.T, _ *cli, srv *server, _, alice, _ string) {
 			srv.mustDo("PATCH", "/users/me", alice, `{"password":"alice's new password"}`, http.StatusOK)
-		}, "alice's new password"},
+		}, "alice's new password", true},
 		{"password change by a superuser", func(t *testing.T, _ *cli, srv *server, id, _, boss string) {
 			srv.mustDo("PATCH", "/users/"+id, boss, `{"password":"alice's new password"}`, http.StatusOK)
-		}, "alice's new password"},
+		}, "alice's new password", false},
 		{"deactivation, undone by the command line", func(t *testing.T, c *cli, srv *server, id, _, boss string) {
 			srv.mustDo("PATCH", "/users/"+id, boss, `{"is_active":false}`, http.StatusOK)
 			c.mustRun(nil, "activate", "alice@example.com")
-		}, "alice's password"},
+		}, "alice's password", false},
 		{"deletion", func(t *testing.T, _ *cli, srv *server, id, _, boss string) {
 			srv.mustDo("DELETE", "/users/"+id, boss, "", http.StatusNoContent)
-		}, ""},
+		}, "", false},
 		{"logout-all", func(t *testing.T, _ *cli, srv *server, _, alice, _ string) {
 			srv.mustDo("POST", "/auth/jwt/logout-all", alice, "", http.StatusNoContent)
-		}, "alice's password"},
+		}, "alice's password", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			eachServerDatabase(t, func(t *testing.T, d database, o opener) {
@@ -67,8 +70,11 @@ func TestServerChangesEndSessionsOnNextRequest(t *testing.T) {
 
 				tc.change(t, c, srv, id, alice[1], boss)
 
-				for _, tok := range alice {
-					srv.expect("GET", "/users/me", tok, http.StatusUnauthorized)
+				srv.expect("GET", "/users/me", alice[0], http.StatusUnauthorized)
+				if tc.kept {
+					srv.expect("GET", "/users/me", alice[1], http.StatusOK)
+				} else {
+					srv.expect("GET", "/users/me", alice[1], http.StatusUnauthorized)
 				}
 				for _, tok := range bob {
 					srv.expect("GET", "/users/me", tok, http.StatusOK)

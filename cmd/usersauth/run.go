@@ -47,11 +47,12 @@ type command struct {
 // options are the flags of all commands; each command declares the ones it
 // takes.
 type options struct {
-	db    string
-	json  bool
-	yes   bool
-	limit int
-	after string
+	db     string
+	json   bool
+	yes    bool
+	limit  int
+	after  string
+	prefix string
 }
 
 // session is what a command works with: its streams and the database.
@@ -64,6 +65,8 @@ type session struct {
 	opts  options
 	db    *sqlstore.DB
 	users *sqlstore.UserStore[*user.User]
+	// manager changes users as the server would; see newManager.
+	manager *user.Manager[*user.User]
 }
 
 func commands() []command {
@@ -86,12 +89,21 @@ func commands() []command {
 		command{name: "list", summary: "list users ordered by e-mail", flags: func(fs *flag.FlagSet, o *options) {
 			fs.IntVar(&o.limit, "limit", 0, "print at most `n` users (0: all)")
 			fs.StringVar(&o.after, "after", "", "start after this `email` (the last one of the previous page)")
+			fs.StringVar(&o.prefix, "prefix", "", "only the users whose address starts with `text`, in any case")
 			fs.BoolVar(&o.json, "json", false, "print a JSON array")
 		}, exec: list},
+		command{name: "sessions", args: "<email>", summary: "list a user's sessions (server-side tokens and refresh-token families) in the database",
+			minArgs: 1, maxArgs: 1, flags: func(fs *flag.FlagSet, o *options) {
+				fs.BoolVar(&o.json, "json", false, "print a JSON array")
+			}, exec: listSessions},
+		command{name: "end-session", args: "<session id>", summary: "end one session: its device is logged out at once",
+			minArgs: 1, maxArgs: 1, exec: endSession},
 		command{name: "delete", args: "<email>", summary: "delete a user (asks for confirmation on a terminal)", minArgs: 1, maxArgs: 1,
 			flags: func(fs *flag.FlagSet, o *options) {
 				fs.BoolVar(&o.yes, "yes", false, "delete without asking; required when stdin is not a terminal")
 			}, check: checkDelete, exec: deleteUser},
+		command{name: "reset-2fa", args: "<email>", summary: "remove a user's second factors (TOTP, recovery codes, passkeys) and end their sessions",
+			minArgs: 1, maxArgs: 1, exec: resetTwoFactor},
 	)
 }
 
@@ -176,6 +188,9 @@ func withDB(ctx context.Context, s *session, c command, args []string) (err erro
 		}
 	}()
 	s.db, s.users = db, db.Users()
+	if s.manager, err = newManager(s); err != nil {
+		return err
+	}
 	return c.exec(ctx, s, args)
 }
 

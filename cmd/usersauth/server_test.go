@@ -195,7 +195,11 @@ func testSafeWhileServerRuns(t *testing.T, d database, o opener) {
 	c.mustRun(nil, "deactivate", "alice@example.com")
 	srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
 
+	// The deactivation ended alice's sessions, JWTs included: back, she
+	// logs in again.
 	c.mustRun(nil, "activate", "alice@example.com")
+	srv.expect("GET", "/users/me", alice, http.StatusUnauthorized)
+	alice = srv.login("alice@example.com", "alice's password")
 	srv.expect("GET", "/users/me", alice, http.StatusOK)
 
 	// A superuser the command line created logs in on the server,
@@ -211,8 +215,8 @@ func testSafeWhileServerRuns(t *testing.T, d database, o opener) {
 
 // TestDeactivateEndsSessions: deactivating from the command line ends the
 // user's sessions, as deactivating through the server does: reactivating
-// the user does not bring back the database tokens or the revocable JWTs
-// issued before.
+// the user does not bring back the database tokens or the JWTs issued
+// before.
 func TestDeactivateEndsSessions(t *testing.T) {
 	eachServerDatabase(t, testDeactivateEndsSessions)
 }
@@ -223,7 +227,7 @@ func testDeactivateEndsSessions(t *testing.T, d database, o opener) {
 	srv := startServerWith(t, c.db, o, func(db *sqlstore.DB, secret []byte) []backend.Backend {
 		return []backend.Backend{
 			{Name: "db", Transport: backend.Bearer("auth/db/login"), Strategy: backend.Database(db.AccessTokens(), time.Hour)},
-			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.NewJWT(backend.JWTConfig{Secret: secret, Lifetime: time.Hour, Revocable: true})},
+			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, time.Hour)},
 		}
 	})
 	srv.register("alice@example.com", "alice's password")

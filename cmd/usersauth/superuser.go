@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 
-	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/user"
 )
 
-// createSuperuser creates an active, verified superuser through
-// user.Manager, so the default password policy applies and the password is
-// hashed with argon2id and the library's default parameters, as the
-// server would hash it.
+// createSuperuser creates an active, verified superuser through the
+// Manager, so the default password policy applies and the password is
+// hashed with argon2id and the library's default parameters, as the server
+// would hash it.
 func createSuperuser(ctx context.Context, s *session, args []string) error {
 	email, err := normalizeEmail(args[0])
 	if err != nil {
@@ -27,23 +25,11 @@ func createSuperuser(ctx context.Context, s *session, args []string) error {
 		return err
 	}
 
-	hasher, err := auth.NewPasswordHasher(auth.HasherOptions{Concurrency: 1})
-	if err != nil {
-		return err
-	}
-	m, err := user.NewManager(user.ManagerOptions[*user.User]{
-		Store:  s.users,
-		Hasher: hasher,
-		// The command prints its own results.
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		return err
-	}
+	m := s.manager
 	u := &user.User{Base: user.Base{Email: email, IsActive: true, IsSuperuser: true, IsVerified: true}}
 	pw, err := readNewPassword(ctx, s, func(pw string) error { return m.ValidatePassword(ctx, pw, u) })
 	if err == nil {
-		u, err = m.Create(ctx, u, pw, false)
+		u, err = m.Create(ctx, u, pw)
 	}
 	if e, ok := errors.AsType[*user.InvalidPasswordError](err); ok {
 		return fmt.Errorf("password refused: %s", e.Reason)

@@ -2,9 +2,11 @@
 // (register, login with a bearer JWT or a cookie, profile, superuser user
 // management, password reset, e-mail verification) on
 // http://localhost:8000, with nothing to set up. Reset and verification
-// tokens are written to the log instead of being mailed.
+// tokens are written to the log instead of being mailed. Its page at / tries
+// the cookie backend in a browser; GET /openapi.json is the OpenAPI
+// document a frontend generates its client from.
 //
-//	go run ./examples/basic [-addr :8000] [-refresh]
+//	go run ./examples/basic [-addr :8000] [-refresh] [-origin https://login.example.com]
 //
 // With -refresh, the bearer backend also issues refresh tokens (kept in the
 // same database): login answers {"access_token", "token_type",
@@ -12,14 +14,22 @@
 // a new pair. Without it, the default, every answer is FastAPI Users'.
 //
 // Users are kept in an SQLite file, usersauth.db in the working directory
-// (-db or USERSAUTH_DB name another file, or a postgres:// URL), so they
-// survive a restart. The signing secret comes from USERSAUTH_SECRET (at least
+// (-db or USERSAUTH_DB name another file), so they survive a restart. The
+// example links SQLite only, so that its first build compiles no other
+// driver; examples/postgres-redis is the server on PostgreSQL. The signing secret comes from USERSAUTH_SECRET (at least
 // 32 bytes), or is generated once and kept in usersauth.secret beside the
 // database, so a restart does not log everyone out either.
 //
-// The first superuser is made with the admin command:
+// Passkeys are on: http://localhost:8000/passkeys is a page that registers
+// them and signs in with them (passkeys.go, passkeys.html). They are made
+// for the origin the server listens on, http://localhost:<port>; behind a
+// proxy, -origin names the public one.
 //
-//	go run ./cmd/usersauth promote --db usersauth.db king.arthur@camelot.bt
+// The first superuser is made with the admin command (go install
+// github.com/usersauth/usersauth/cmd/usersauth@latest, or go run
+// ./cmd/usersauth in a clone):
+//
+//	usersauth promote --db usersauth.db king.arthur@camelot.bt
 package main
 
 import (
@@ -46,18 +56,33 @@ import (
 	"github.com/usersauth/usersauth/store/sqlite"
 	"github.com/usersauth/usersauth/store/sqlstore"
 	"github.com/usersauth/usersauth/user"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, for a postgres:// -db
 )
 
 // config is what the command line and the environment decide.
 type config struct {
 	addr    string
-	db      string // SQLite path or PostgreSQL URL
+	db      string // SQLite file, or a SQLite URI (file:...)
 	dataDir string // where the generated secret is kept
 	secret  string // USERSAUTH_SECRET
 	refresh bool   // refresh tokens on the bearer backend
+	origin  string // -origin: the public origin of passkeys; set by run when empty
+	// deliver hands a reset ("reset") or verification ("verify") token to
+	// its user; nil logs it, since this example sends no mail.
+	deliver func(ctx context.Context, kind, email, token string) error
+	// httpGrace is how long a shutdown waits for the requests in flight;
+	// workGrace, after it, how long for the mail they started. Zero means
+	// the defaults.
+	httpGrace, workGrace time.Duration
 }
+
+// How long a shutdown waits: the HTTP server for the requests in flight,
+// then, with time of its own, the library for the mail those requests
+// started (a slow mail server must not lose a reset link because a slow
+// client used up the server's grace).
+const (
+	defaultHTTPGrace = 10 * time.Second
+	defaultWorkGrace = 30 * time.Second
+)
 
 // Lifetimes of the example's refresh tokens: a client that does not come
 // back for two weeks logs in again, and every client does after 30 days.
@@ -72,11 +97,12 @@ func main() {
 		cfg.db = "usersauth.db"
 	}
 	flag.StringVar(&cfg.addr, "addr", ":8000", "address to listen on")
-	flag.StringVar(&cfg.db, "db", cfg.db, "SQLite database file, or a postgres:// URL (default $USERSAUTH_DB or usersauth.db)")
+	flag.StringVar(&cfg.db, "db", cfg.db, "SQLite database file (default $USERSAUTH_DB or usersauth.db)")
 	flag.BoolVar(&cfg.refresh, "refresh", false, "issue refresh tokens on the bearer backend (POST /auth/jwt/refresh)")
+	flag.StringVar(&cfg.origin, "origin", "", "the public origin passkeys are for, such as https://login.example.com (default http://localhost:<port>)")
 	flag.Parse()
 	cfg.dataDir = "."
-	if !isURL(cfg.db) {
+	if !strings.HasPrefix(cfg.db, "file:") {
 		cfg.dataDir = filepath.Dir(cfg.db)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -90,17 +116,16 @@ func main() {
 
 // openDB opens the -db database: a SQLite file through package
 // store/sqlite, whose user lookups (one per authenticated request) skip
-// database/sql; a PostgreSQL URL, or a SQLite URI with parameters, through
-// sqlstore.
+// database/sql; a SQLite URI with parameters through sqlstore. A URL is
+// refused with a pointer to the example that has its driver.
 func openDB(ctx context.Context, name string) (*sqlstore.DB, error) {
-	if isURL(name) || strings.HasPrefix(name, "file:") || strings.Contains(name, "?") {
+	switch {
+	case strings.Contains(name, "://"):
+		return nil, fmt.Errorf("-db %q: this example keeps its users in SQLite; for PostgreSQL run examples/postgres-redis", name)
+	case strings.HasPrefix(name, "file:") || strings.Contains(name, "?"):
 		return sqlstore.OpenURL(ctx, name)
 	}
 	return sqlite.Open(ctx, name)
-}
-
-func isURL(s string) bool {
-	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
 // app is the example server: the library, its store, and the mux serving both.
@@ -122,6 +147,21 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	store := db.Users()
+	passkeys, err := newPasskeys(cfg.origin) // passkeys.go
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	deliver := cfg.deliver
+	if deliver == nil {
+		// This example sends no mail: it logs the tokens so that you can
+		// paste them into POST /auth/reset-password and /auth/verify. A
+		// real service e-mails a link instead (see the README).
+		deliver = func(ctx context.Context, kind, email, token string) error {
+			log.Info(fmt.Sprintf("%s token for %s: %s", kind, email, token))
+			return nil
+		}
+	}
 	var refresh *backend.RefreshConfig
 	if cfg.refresh {
 		refresh = &backend.RefreshConfig{Store: db.RefreshTokens(), Lifetime: refreshLifetime, MaxLifetime: refreshMaxLifetime}
@@ -134,17 +174,18 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 			{Name: "cookie", Transport: backend.Cookie(backend.CookieOptions{MaxAge: 3600}), Strategy: backend.JWT(secret, time.Hour)},
 		},
 		Logger: log,
-		// This example sends no mail: it logs the tokens so that you can
-		// paste them into POST /auth/reset-password and /auth/verify. A
-		// real service e-mails a link instead (see the README).
+		// Users may protect their account with an authenticator app:
+		// POST /users/me/2fa/totp, then the second step of every login.
+		TwoFactor: &usersauth.TwoFactor{Issuer: "usersauth example"},
+		// Passkeys: registration, passwordless sign-in, and the second
+		// step of a password login; the page at /passkeys uses them.
+		Passkeys: passkeys,
 		Hooks: user.Hooks[*user.User]{
 			AfterForgotPassword: func(ctx context.Context, u *user.User, token string) error {
-				log.Info(fmt.Sprintf("reset token for %s: %s", u.Email, token))
-				return nil
+				return deliver(ctx, "reset", u.Email, token)
 			},
 			AfterRequestVerify: func(ctx context.Context, u *user.User, token string) error {
-				log.Info(fmt.Sprintf("verify token for %s: %s", u.Email, token))
-				return nil
+				return deliver(ctx, "verify", u.Email, token)
 			},
 		},
 	})
@@ -152,9 +193,21 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	pageH, err := pageHandler()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	ua.Mount(mux)
 	mux.Handle("GET /authenticated-route", ua.RequireUser(usersauth.Active)(http.HandlerFunc(authenticatedRoute)))
+	// The OpenAPI document of the routes above, and pages to try them in
+	// a browser (page.go, passkeys.go).
+	mux.Handle("GET /openapi.json", ua.OpenAPIHandler())
+	mux.Handle("GET /{$}", pageH)
+	mux.Handle("GET /passkeys", passkeyPageHandler())
+	// Every other path answers as FastAPI does: 404 {"detail":"Not Found"}.
+	mux.Handle("/", ua.NotFoundHandler())
 	return &app{ua: ua, db: db, store: store, handler: mux, refresh: refresh}, nil
 }
 
@@ -168,15 +221,18 @@ func authenticatedRoute(w http.ResponseWriter, r *http.Request) {
 // run serves until ctx ends. listening, when not nil, receives the app and
 // its bound address once the server accepts connections.
 func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app, net.Addr)) error {
-	a, err := newApp(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer a.db.Close()
+	// Listen first: passkeys are made for the port the server got.
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
+	cfg.origin = passkeyOrigin(cfg.origin, ln.Addr())
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.db.Close()
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -194,7 +250,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app,
 			log.Warn("purging refresh tokens", "error", err)
 		})
 	}
-	log.Info("usersauth example listening", "addr", "http://"+displayAddr(ln.Addr()), "db", cfg.db, "refresh_tokens", cfg.refresh)
+	log.Info("usersauth example listening", "addr", "http://"+displayAddr(ln.Addr()), "db", cfg.db, "refresh_tokens", cfg.refresh,
+		"passkeys", cfg.origin+"/passkeys")
 	if listening != nil {
 		listening(a, ln.Addr())
 	}
@@ -205,16 +262,30 @@ func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app,
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	return shutdown(srv, a.ua, cfg, log)
+}
+
+// shutdown stops srv, giving the requests in flight cfg.httpGrace, then
+// gives the mail they started cfg.workGrace of its own: the HTTP server's
+// grace may be spent on a slow client, and must not cut a reset link short.
+func shutdown(srv *http.Server, ua *usersauth.UsersAuth[*user.User], cfg config, log *slog.Logger) error {
+	httpGrace, workGrace := cfg.httpGrace, cfg.workGrace
+	if httpGrace == 0 {
+		httpGrace = defaultHTTPGrace
+	}
+	if workGrace == 0 {
+		workGrace = defaultWorkGrace
+	}
+	httpCtx, cancel := context.WithTimeout(context.Background(), httpGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
+	if err := srv.Shutdown(httpCtx); err != nil {
+		log.Warn("requests still running at shutdown; closing their connections", "error", err)
+		srv.Close()
 	}
-	if err := a.ua.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	workCtx, cancel := context.WithTimeout(context.Background(), workGrace)
+	defer cancel()
+	if err := ua.Shutdown(workCtx); err != nil {
+		return fmt.Errorf("mail still being sent at shutdown was abandoned: %w", err)
 	}
 	return nil
 }

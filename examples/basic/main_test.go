@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/totp"
 	"github.com/usersauth/usersauth/user"
 )
 
@@ -427,4 +428,170 @@ func TestRefreshFlag(t *testing.T) {
 		resp, body = x.do("POST", "/auth/jwt/refresh", jsonHeader(""), strings.NewReader(`{"refresh_token":"`+second.RefreshToken+`"}`))
 		wantStatus(t, "the newest token of a revoked family", resp, body, http.StatusUnauthorized)
 	})
+}
+
+// TestUnknownPathsAnswerAsFastAPI: every path the server has no route for
+// answers FastAPI's JSON 404, the bare /auth and /users/ included (no
+// redirect to /auth/), and not Go's text/plain one. (GET /users is the
+// superuser's listing, ours: 401 without a token; / is the page.)
+func TestUnknownPathsAnswerAsFastAPI(t *testing.T) {
+	_, base := startServer(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	x := exchange{t: t, base: base, client: client}
+	if resp, body := x.do("GET", "/users", nil, nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /users without a token: %d %s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/index.html", "/nowhere", "/docs", "/auth", "/users/", "/auth/nowhere", "/authenticated-route/x"} {
+		t.Run(path, func(t *testing.T) {
+			resp, body := x.do("GET", path, nil, nil)
+			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/json" ||
+				string(body) != `{"detail":"Not Found"}` {
+				t.Fatalf("%d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+		})
+	}
+}
+
+// TestShutdownWaitsForMail: a shutdown whose HTTP grace is spent on a
+// request still being sent still gives the mail of an accepted
+// forgot-password its own time, so the slow mail goes out before run
+// returns.
+func TestShutdownWaitsForMail(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	var sent sync.Map // email -> token
+	started := make(chan struct{})
+	cfg := config{
+		addr: "127.0.0.1:0", dataDir: dir, db: filepath.Join(dir, "usersauth.db"),
+		httpGrace: 100 * time.Millisecond, workGrace: 10 * time.Second,
+		deliver: func(ctx context.Context, kind, email, token string) error {
+			close(started)
+			select {
+			case <-time.After(700 * time.Millisecond): // a slow mail server
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			sent.Store(email, token)
+			return nil
+		},
+	}
+	logs := &syncBuffer{}
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), func(_ *app, addr net.Addr) { ready <- addr })
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	x := exchange{t: t, base: "http://" + addr.String(), client: &http.Client{Timeout: 30 * time.Second}}
+	resp, body := x.do("POST", "/auth/register", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt","password":"guinevere"}`))
+	wantStatus(t, "register", resp, body, http.StatusCreated)
+	resp, body = x.do("POST", "/auth/forgot-password", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt"}`))
+	wantStatus(t, "forgot-password", resp, body, http.StatusAccepted)
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the forgot-password hook did not start")
+	}
+
+	// A client that has sent half a request keeps the HTTP shutdown
+	// waiting until its grace is spent.
+	slow, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if _, err := slow.Write([]byte("POST /auth/register HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the server has read the first bytes: the connection is active
+
+	begin := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return")
+	}
+	if _, ok := sent.Load("king.arthur@camelot.bt"); !ok {
+		t.Fatalf("the reset mail was abandoned by the shutdown (after %v)", time.Since(begin))
+	}
+	if !strings.Contains(logs.String(), "requests still running at shutdown") {
+		t.Fatalf("the HTTP grace was not spent, so the test proves nothing; log:\n%s", logs.String())
+	}
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestPostgresURLRefused: the example links SQLite only, and says where
+// PostgreSQL is.
+func TestPostgresURLRefused(t *testing.T) {
+	_, err := openDB(context.Background(), "postgres://usersauth@127.0.0.1/usersauth")
+	if err == nil || !strings.Contains(err.Error(), "examples/postgres-redis") {
+		t.Fatalf("openDB(postgres://...): %v, want a pointer to examples/postgres-redis", err)
+	}
+}
+
+// TestTwoFactorFlow: the example has two-factor login on: enrol with an
+// authenticator app's first code, then a login asks for the second step,
+// which a code completes.
+func TestTwoFactorFlow(t *testing.T) {
+	_, base := startServer(t)
+	x := exchange{t: t, base: base, client: &http.Client{Timeout: 30 * time.Second}}
+	resp, body := x.do("POST", "/auth/register", jsonHeader(""), strings.NewReader(`{"email":"king.arthur@camelot.bt","password":"guinevere"}`))
+	wantStatus(t, "register", resp, body, http.StatusCreated)
+	login := func() (*http.Response, []byte) {
+		h, form := multipartForm(t, "username", "king.arthur@camelot.bt", "password", "guinevere")
+		return x.do("POST", "/auth/jwt/login", h, form)
+	}
+	resp, body = login()
+	wantStatus(t, "login", resp, body, http.StatusOK)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal(body, &tok)
+
+	resp, body = x.do("POST", "/users/me/2fa/totp", jsonHeader(tok.AccessToken), strings.NewReader(`{"password":"guinevere"}`))
+	wantStatus(t, "begin", resp, body, http.StatusOK)
+	var enrolment struct {
+		Secret string `json:"secret"`
+		URL    string `json:"otpauth_url"`
+	}
+	json.Unmarshal(body, &enrolment)
+	if !strings.HasPrefix(enrolment.URL, "otpauth://totp/usersauth%20example:king.arthur@camelot.bt?") {
+		t.Fatalf("otpauth URL %s", enrolment.URL)
+	}
+	code, err := totp.Code(enrolment.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body = x.do("POST", "/users/me/2fa/totp/confirm", jsonHeader(tok.AccessToken), strings.NewReader(`{"code":"`+code+`"}`))
+	wantStatus(t, "confirm", resp, body, http.StatusOK)
+
+	resp, body = login()
+	wantStatus(t, "first step", resp, body, http.StatusBadRequest)
+	var first struct {
+		Detail struct {
+			Code, Ticket string
+		} `json:"detail"`
+	}
+	if json.Unmarshal(body, &first); first.Detail.Code != "LOGIN_2FA_REQUIRED" {
+		t.Fatalf("first step: %s", body)
+	}
+	// The code of the next time step: the one that confirmed is used up.
+	code, _ = totp.Code(enrolment.Secret, time.Now().Add(totp.Period))
+	resp, body = x.do("POST", "/auth/jwt/login/2fa", jsonHeader(""), strings.NewReader(`{"ticket":"`+first.Detail.Ticket+`","code":"`+code+`"}`))
+	wantStatus(t, "second step", resp, body, http.StatusOK)
 }

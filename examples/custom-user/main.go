@@ -13,7 +13,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"log/slog"
 	"net"
@@ -56,7 +55,7 @@ func main() {
 }
 
 // newHandler builds the library over the members table and mounts it.
-func newHandler(ctx context.Context, db *sqlstore.DB, secret []byte) (http.Handler, error) {
+func newHandler(ctx context.Context, db *sqlstore.DB, secret []byte) (*usersauth.UsersAuth[*Member], http.Handler, error) {
 	ua, err := usersauth.New(usersauth.Options[*Member]{
 		Store:  sqlstore.UsersOf[*Member](db),
 		Secret: secret,
@@ -71,11 +70,11 @@ func newHandler(ctx context.Context, db *sqlstore.DB, secret []byte) (http.Handl
 		},
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	ua.Mount(mux)
-	return mux, nil
+	return ua, mux, nil
 }
 
 // run serves until ctx ends; listening, when set, receives the bound address.
@@ -92,7 +91,7 @@ func run(ctx context.Context, addr, dsn string, log *slog.Logger, listening func
 		return err
 	}
 	defer db.Close()
-	h, err := newHandler(ctx, db, secret)
+	ua, h, err := newHandler(ctx, db, secret)
 	if err != nil {
 		return err
 	}
@@ -104,7 +103,14 @@ func run(ctx context.Context, addr, dsn string, log *slog.Logger, listening func
 	if listening != nil {
 		listening(ln.Addr())
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -112,13 +118,15 @@ func run(ctx context.Context, addr, dsn string, log *slog.Logger, listening func
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// The requests in flight get the HTTP server's grace; the mail they
+	// started then gets time of its own, which a slow client cannot spend.
+	httpCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
+	if err := srv.Shutdown(httpCtx); err != nil {
+		log.Warn("requests still running at shutdown; closing their connections", "error", err)
+		srv.Close()
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	workCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return ua.Shutdown(workCtx)
 }

@@ -20,7 +20,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -122,6 +121,7 @@ func run(ctx context.Context, addr string, log *slog.Logger, listening func(base
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("usersauth OAuth example listening", "url", base+"/", "provider", provider.Issuer)
@@ -135,18 +135,17 @@ func run(ctx context.Context, addr string, log *slog.Logger, listening func(base
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// The requests in flight get the HTTP server's grace; the mail they
+	// started then gets time of its own, which a slow client cannot spend.
+	httpCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
+	if err := srv.Shutdown(httpCtx); err != nil {
+		log.Warn("requests still running at shutdown; closing their connections", "error", err)
+		srv.Close()
 	}
-	if err := ua.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	workCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return ua.Shutdown(workCtx)
 }
 
 // baseURL is the URL the browser uses: http://localhost:<port>. One name

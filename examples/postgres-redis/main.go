@@ -41,8 +41,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -52,6 +54,7 @@ import (
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/backend/redistoken"
 	"github.com/usersauth/usersauth/store/sqlstore"
+	"github.com/usersauth/usersauth/throttle/redisthrottle"
 	"github.com/usersauth/usersauth/user"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL
@@ -65,6 +68,7 @@ type config struct {
 	redisPrefix string // key prefix of every Redis key
 	secret      string // USERSAUTH_SECRET
 	refresh     bool   // refresh tokens on the redis backend
+	proxies     string // comma-separated prefixes of the trusted reverse proxies
 }
 
 // Lifetimes of the example's tokens.
@@ -87,6 +91,7 @@ func main() {
 	flag.StringVar(&cfg.redis, "redis", cfg.redis, "Redis address host:port (default $USERSAUTH_REDIS)")
 	flag.StringVar(&cfg.redisPrefix, "redis-prefix", cfg.redisPrefix, "prefix of the Redis keys (default $USERSAUTH_REDIS_PREFIX, or "+redistoken.DefaultKeyPrefix+")")
 	flag.BoolVar(&cfg.refresh, "refresh", false, "issue refresh tokens on the redis backend")
+	flag.StringVar(&cfg.proxies, "trusted-proxies", "", "comma-separated addresses or prefixes of the reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1/32)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -144,9 +149,27 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if cfg.refresh {
 		a.refresh = &backend.RefreshConfig{Store: redistoken.NewRefreshStore(rdb, cfg.redisPrefix), Lifetime: refreshLifetime, MaxLifetime: refreshMaxLifetime}
 	}
+	proxies, err := parsePrefixes(cfg.proxies)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	// Failed logins are counted in Redis, so a script spreading its guesses
+	// over the instances meets one limit.
+	throttlePrefix := redisthrottle.DefaultKeyPrefix
+	if cfg.redisPrefix != "" {
+		throttlePrefix = cfg.redisPrefix + "throttle:"
+	}
+	counts, err := redisthrottle.New(redisthrottle.Config{Client: rdb, KeyPrefix: throttlePrefix})
+	if err != nil {
+		a.close()
+		return nil, err
+	}
 	a.ua, err = usersauth.New(usersauth.Options[*user.User]{
-		Store:  a.store,
-		Secret: secret,
+		Store:          a.store,
+		Secret:         secret,
+		Throttle:       counts,
+		TrustedProxies: proxies,
 		Backends: []backend.Backend{
 			{
 				Name: "redis", Transport: backend.Bearer("auth/redis/login"),
@@ -154,7 +177,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 				Refresh:  a.refresh,
 			},
 			{Name: "cookie", Transport: backend.Cookie(backend.CookieOptions{MaxAge: int(accessLifetime / time.Second)}), Strategy: a.tokens},
-			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.NewJWT(backend.JWTConfig{Secret: secret, Lifetime: accessLifetime, Revocable: true})},
+			{Name: "jwt", Transport: backend.Bearer("auth/jwt/login"), Strategy: backend.JWT(secret, accessLifetime)},
 		},
 		Logger: log,
 		Hooks: user.Hooks[*user.User]{
@@ -241,16 +264,37 @@ func run(ctx context.Context, cfg config, log *slog.Logger, listening func(*app,
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// The requests in flight get the HTTP server's grace; the mail they
+	// started then gets time of its own, which a slow client cannot spend.
+	httpCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
+	if err := srv.Shutdown(httpCtx); err != nil {
+		log.Warn("requests still running at shutdown; closing their connections", "error", err)
+		srv.Close()
 	}
-	if err := a.ua.Shutdown(shutdown); err != nil {
-		return err
+	workCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return a.ua.Shutdown(workCtx)
+}
+
+// parsePrefixes reads the -trusted-proxies list: addresses (a /32 or /128)
+// or prefixes, comma-separated.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("-trusted-proxies: %q is neither an address nor a prefix", f)
+		}
+		out = append(out, p.Masked())
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return out, nil
 }

@@ -243,7 +243,7 @@ func TestTwoInstances(t *testing.T) {
 		})
 	}
 
-	// Revocable JWTs: logout-all on B ends A's JWT.
+	// JWTs, revocable by default: logout-all on B ends A's JWT.
 	t.Run("logout-all on B ends the JWT on A", func(t *testing.T) {
 		a.t, b.t = t, t
 		session, _ := a.login("jwt", "king.arthur@camelot.bt", "guinevere")
@@ -270,8 +270,13 @@ func TestTwoInstances(t *testing.T) {
 				t.Fatalf("%s token on B = %d", be, got)
 			}
 		}
-		changer, _ := a.login("jwt", "king.arthur@camelot.bt", "guinevere")
+		// The change is made in a session of its own, which it keeps (a
+		// JWT from this second would be B's JWT byte for byte).
+		changer, _ := a.login("redis", "king.arthur@camelot.bt", "guinevere")
 		a.want("password change on A", http.StatusOK, "PATCH", "/users/me", withJSON(changer), `{"password":"excalibur"}`)
+		if got := b.me(changer); got != http.StatusOK {
+			t.Fatalf("the session that changed the password, on B = %d, want 200", got)
+		}
 		for be, session := range sessions {
 			if got := b.me(session); got != http.StatusUnauthorized {
 				t.Errorf("%s token on B after the password change on A = %d, want 401", be, got)

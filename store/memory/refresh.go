@@ -161,3 +161,33 @@ func (s *RefreshStore) DeleteRefreshTokensExpiredBefore(_ context.Context, t tim
 	}
 	return n, nil
 }
+
+// UserRefreshTokens returns every token of the user, used or not.
+func (s *RefreshStore) UserRefreshTokens(_ context.Context, userID uuid.UUID) ([]auth.RefreshToken, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []auth.RefreshToken
+	for family := range s.byUser[userID] {
+		for d := range s.byFamily[family] {
+			out = append(out, s.byDigest[d])
+		}
+	}
+	if out == nil {
+		out = []auth.RefreshToken{}
+	}
+	return out, nil
+}
+
+// DeleteUserRefreshTokensExcept removes every token of the user but those
+// of the family keep, and returns how many it removed.
+func (s *RefreshStore) DeleteUserRefreshTokensExcept(_ context.Context, userID, keep uuid.UUID) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for family := range s.byUser[userID] {
+		if family != keep {
+			n += s.removeFamily(family)
+		}
+	}
+	return n, nil
+}

@@ -40,6 +40,11 @@ type Store[U user.Model] struct {
 	byID    map[uuid.UUID]entry[U]
 	byEmail map[string]uuid.UUID
 	oauth   oauthIndex // linked OAuth accounts (oauth.go)
+	// Second factors (twofactor.go) and challenges (challenges.go).
+	twoFactor  twoFactorIndex
+	challenges *user.MemoryChallenges
+	// passkeys are the users' registered passkeys (passkeys.go).
+	passkeys passkeyIndex
 }
 
 // New returns an empty Store.
@@ -140,8 +145,8 @@ func (s *Store[U]) Update(_ context.Context, id uuid.UUID, mutate func(u U) erro
 	return c, nil
 }
 
-// Delete removes the user with the given id and its OAuth accounts, or
-// returns user.ErrNotFound.
+// Delete removes the user with the given id, its OAuth accounts, second
+// factors, challenges and passkeys, or returns user.ErrNotFound.
 func (s *Store[U]) Delete(_ context.Context, id uuid.UUID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -152,5 +157,10 @@ func (s *Store[U]) Delete(_ context.Context, id uuid.UUID) error {
 	delete(s.byID, id)
 	delete(s.byEmail, e.key)
 	s.oauth.dropUser(id)
+	s.passkeys.dropUser(id)
+	s.twoFactor.dropUser(id)
+	if s.challenges != nil {
+		s.challenges.DeleteUserChallenges(id)
+	}
 	return nil
 }

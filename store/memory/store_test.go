@@ -100,3 +100,7 @@ func BenchmarkGet(b *testing.B) {
 		})
 	})
 }
+
+func TestListerConformance(t *testing.T) {
+	storetest.RunLister(t, func(*testing.T) user.Store[*user.User] { return memory.New[*user.User]() })
+}

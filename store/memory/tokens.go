@@ -112,3 +112,44 @@ func (s *TokenStore) remove(t auth.AccessToken) {
 		}
 	}
 }
+
+// UserTokens returns every token of the user, expired or not.
+func (s *TokenStore) UserTokens(_ context.Context, userID uuid.UUID) ([]auth.AccessToken, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	digests := s.byUser[userID]
+	out := make([]auth.AccessToken, 0, len(digests))
+	for d := range digests {
+		out = append(out, s.byDigest[d])
+	}
+	return out, nil
+}
+
+// TouchToken sets the LastUsedAt of the token with the given digest, or
+// returns auth.ErrTokenNotFound.
+func (s *TokenStore) TouchToken(_ context.Context, digest string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.byDigest[digest]
+	if !ok {
+		return auth.ErrTokenNotFound
+	}
+	t.LastUsedAt = at
+	s.byDigest[digest] = t
+	return nil
+}
+
+// DeleteUserTokensExcept removes every token of the user but the one whose
+// digest is keep, and returns how many it removed.
+func (s *TokenStore) DeleteUserTokensExcept(_ context.Context, userID uuid.UUID, keep string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for d := range s.byUser[userID] {
+		if d != keep {
+			s.remove(s.byDigest[d])
+			n++
+		}
+	}
+	return n, nil
+}

@@ -98,7 +98,8 @@ func open(ctx context.Context, name string, opts Options) (*sqlstore.DB, *reader
 	}
 	db, err := sqlstore.Open(ctx, "sqlite", name)
 	if err != nil {
-		return nil, nil, err
+		// The driver's errors name no file; an operator needs to know which.
+		return nil, nil, fmt.Errorf("sqlite: open %q: %w", name, err)
 	}
 	if name == ":memory:" {
 		return db, nil, nil

@@ -111,10 +111,30 @@ func TestOpenRefuses(t *testing.T) {
 	}
 }
 
-func TestOpenUnwritableDirectory(t *testing.T) {
-	_, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "missing", "users.db"))
-	if err == nil {
-		t.Fatal("Open in a missing directory succeeded")
+// TestOpenErrorsNameThePath: whatever fails, the error says which file.
+func TestOpenErrorsNameThePath(t *testing.T) {
+	dir := t.TempDir()
+	notADB := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notADB, []byte(strings.Repeat("not a database\n", 512)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, path string }{
+		{"missing directory", filepath.Join(dir, "missing", "users.db")},
+		{"not a database", notADB},
+		{"a directory", dir},
+		{"a URI", "file:" + filepath.Join(dir, "users.db")},
+		{"a URL", "postgres://localhost/db"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := sqlite.Open(context.Background(), tc.path)
+			if err == nil {
+				db.Close()
+				t.Fatalf("Open(%q) succeeded", tc.path)
+			}
+			if !strings.Contains(err.Error(), tc.path) {
+				t.Fatalf("error %q does not name %s", err, tc.path)
+			}
+		})
 	}
 }
 

@@ -31,6 +31,7 @@ var baseFields = [...]column{
 	{"is_verified", func(b *user.Base) any { return &b.IsVerified }},
 	{"token_epoch", func(b *user.Base) any { return &b.TokenEpoch }},
 	{"kept_token", func(b *user.Base) any { return &b.KeptToken }},
+	{"ended_sessions", func(b *user.Base) any { return &b.EndedSessions }},
 }
 
 // extraColumn is the column after baseFields in the selects that read the

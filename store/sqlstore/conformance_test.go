@@ -23,3 +23,13 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
+
+// TestListerConformance runs the user listing suite on every database.
+func TestListerConformance(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			storetest.RunLister(t, func(t *testing.T) user.Store[*user.User] { return b.open(t).Users() })
+		})
+	}
+}

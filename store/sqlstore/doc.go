@@ -16,7 +16,10 @@
 // itself.
 //
 // OpenURL takes one string, a SQLite file or a postgres:// URL, as an admin
-// command line does; UserStore.List and Count page through the users for it.
+// command line does. UserStore implements user.UserLister: keyset pages by
+// e-mail key, with an optional key prefix, each a range scan of the unique
+// index on email_key, so a page costs the same at a thousand users as at a
+// million; List and Count are the older paging of the admin command.
 //
 // # Schema
 //
@@ -25,7 +28,7 @@
 // is: "user" (id, email, hashed_password, is_active, is_superuser,
 // is_verified), accesstoken and oauth_account, with the same column types,
 // indexes and ON DELETE CASCADE foreign keys. Ids are UUIDs (FastAPI Users'
-// UUID tables; integer ids are not supported). The package adds four columns
+// UUID tables; integer ids are not supported). The package adds five columns
 // to "user":
 //
 //   - email_key, the address's user.EmailKey (NFKC, lower-cased), under a
@@ -36,6 +39,8 @@
 //     host's own fields.
 //   - token_epoch, user.Base.TokenEpoch (BIGINT, 0 for existing rows).
 //   - kept_token, user.Base.KeptToken (TEXT, empty for existing rows).
+//   - ended_sessions, user.Base.EndedSessions (TEXT, empty for existing
+//     rows).
 //
 // Columns a host added to "user" for FastAPI Users are left alone; as the
 // store does not write them, they must be nullable or have a default.
@@ -50,15 +55,20 @@
 // digests and deletes the tokens FastAPI Users left there: anyone reading
 // the table could use them, and they could never match a digest. Their
 // users log in again; nothing else is lost. On SQLite, created_at holds
-// Unix microseconds, so that times compare as instants.
+// Unix microseconds, so that times compare as instants. Version 25 adds the
+// columns of a session a user can list: session_id, expires_at,
+// last_used_at, and the origin (backend, client_addr, user_agent); tokens
+// stored before it get their session id from their digest
+// (auth.TokenSessionID).
 //
 // # Refresh tokens
 //
 // DB.RefreshTokens is a backend.RefreshStore on the table
 // usersauth_refresh_token (ours: FastAPI Users has no refresh tokens):
 // digests only, one row per token, with its family, user, times and a used
-// flag. A rotation is one transaction whose conditional UPDATE decides which
-// of concurrent exchanges of one token wins. Rows of a deleted user go with
+// flag, and its family's origin (version 25). A rotation is one transaction
+// whose conditional UPDATE decides which of concurrent exchanges of one
+// token wins. Rows of a deleted user go with
 // it (ON DELETE CASCADE); expired ones are purged by
 // backend.Refresher.Purge.
 //
@@ -98,6 +108,17 @@
 // PostgreSQL it also widens the token columns to TEXT and expires_at to
 // BIGINT. DB.OAuthStates records the OAuth states already used, in a table
 // of its own, so that several instances refuse a replayed state alike.
+//
+// # Second factors and challenges
+//
+// UserStore also implements user.TwoFactorStore and user.ChallengeStore,
+// on three tables of ours (version 23 of the schema): usersauth_totp, a
+// user's TOTP factor with its sealed secret and last accepted time step;
+// usersauth_recovery_code, the digests of the unused recovery codes; and
+// usersauth_challenge, the login tickets (digests only), shared by every
+// instance on the database. All go with their user (ON DELETE CASCADE).
+// Each acceptance of a code is one conditional statement, so a code works
+// once however many instances race with it.
 //
 // # SQLite
 //

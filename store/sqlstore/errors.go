@@ -2,9 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/usersauth/usersauth/user"
 )
@@ -61,10 +66,43 @@ const (
 	sqliteConstraintPrimaryKey = 1555
 	sqliteConstraintUnique     = 2067
 
+	sqliteIOErr    = 10
+	sqliteFull     = 13
+	sqliteCantOpen = 14
+
 	pgUniqueViolation      = "23505"
 	pgSerializationFailure = "40001"
 	pgDeadlockDetected     = "40P01"
 )
+
+// isUnavailable reports whether err says the database cannot serve now,
+// rather than that the request was wrong: the connection refused, lost or
+// timed out, PostgreSQL's connection exceptions (class 08), shutdown or
+// start-up (57P01-57P03) and lack of resources (class 53, too many
+// connections among them), SQLite's lock held past the busy timeout, I/O
+// errors, a full disk or a file it cannot open. Such failures pass once the
+// database is back (OWASP Error Handling: a temporary condition is 503).
+func isUnavailable(err error) bool {
+	if _, ok := errors.AsType[net.Error](err); ok {
+		return true
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	if s, ok := errors.AsType[sqlStater](err); ok {
+		state := s.SQLState()
+		return strings.HasPrefix(state, "08") || strings.HasPrefix(state, "53") ||
+			state == "57P01" || state == "57P02" || state == "57P03"
+	}
+	if c, ok := errors.AsType[resultCoder](err); ok {
+		switch c.Code() & 0xff {
+		case sqliteBusy, sqliteLocked, sqliteIOErr, sqliteFull, sqliteCantOpen:
+			return true
+		}
+	}
+	return false
+}
 
 // isUniqueViolation reports whether err is a unique or primary key
 // violation.
@@ -94,9 +132,22 @@ func isTransient(err error) bool {
 	return false
 }
 
+// unavailableError is a failure of a database that cannot serve now: it
+// reads as the driver's error under the operation's name, and wraps
+// user.ErrUnavailable too, for the HTTP layer's 503.
+type unavailableError struct {
+	op  string
+	err error
+}
+
+func (e *unavailableError) Error() string        { return "sqlstore: " + e.op + ": " + e.err.Error() }
+func (e *unavailableError) Unwrap() error        { return e.err }
+func (e *unavailableError) Is(target error) bool { return target == user.ErrUnavailable }
+
 // storeError turns a driver failure into the error the store returns: a
 // unique violation is user.ErrAlreadyExists; a failure caused by ctx ending
-// wraps ctx.Err(); anything else is wrapped under the operation's name. The
+// wraps ctx.Err(); a database that cannot serve now wraps
+// user.ErrUnavailable; anything else is wrapped under the operation's name. The
 // HTTP layer answers a generic 500 for the latter, so driver text never
 // reaches a client (OWASP Error Handling Cheat Sheet); it stays available
 // to the host's logs through errors.As.
@@ -110,6 +161,8 @@ func storeError(ctx context.Context, op string, err error) error {
 		return user.ErrAlreadyExists
 	case ctx.Err() != nil:
 		return fmt.Errorf("sqlstore: %s: %w", op, ctx.Err())
+	case isUnavailable(err):
+		return &unavailableError{op: op, err: err}
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
 }

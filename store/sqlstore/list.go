@@ -2,9 +2,88 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/usersauth/usersauth/user"
 )
+
+var _ user.UserLister[*user.User] = (*UserStore[*user.User])(nil)
+
+// ListUsers returns at most q.Limit users whose e-mail key is greater than
+// q.After and starts with q.Prefix, in increasing key order
+// (user.UserLister). The prefix is a range of the unique index on
+// email_key, [Prefix, the next string of its length) compared byte for
+// byte, as both dialects compare the column, so no character of it is a
+// pattern. The query has one lower bound, the greater of After (excluded)
+// and Prefix (included), and at most one upper bound, so that the planner
+// of either dialect starts the scan of the index there: a page costs the
+// same at any table size.
+func (s *UserStore[U]) ListUsers(ctx context.Context, q user.ListQuery) ([]U, error) {
+	const op = "list users"
+	if q.Limit <= 0 {
+		return []U{}, nil
+	}
+	from := q.After >= q.Prefix // keys after After already start no lower than Prefix
+	query, args := s.db.q.listAfter1, []any{q.After, q.Limit}
+	if !from {
+		query, args[0] = s.db.q.listFrom1, q.Prefix
+	}
+	if q.Prefix != "" {
+		if end, ok := prefixEnd(q.Prefix); ok {
+			args = append(args, end)
+			query = s.db.q.listAfterBelow3
+			if !from {
+				query = s.db.q.listFromBelow3
+			}
+		}
+	}
+	rows, err := s.db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, storeError(ctx, op, err)
+	}
+	defer rows.Close()
+	users := make([]U, 0, min(q.Limit, 64))
+	for rows.Next() {
+		u, _, err := s.scan(rows, true, false)
+		if err != nil {
+			return nil, storeError(ctx, op, err)
+		}
+		// Only a key that is not UTF-8 can be past the prefix's range
+		// without a successor; keep the answer exact all the same.
+		if strings.HasPrefix(user.EmailKey(u.UserBase().Email), q.Prefix) {
+			users = append(users, u)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError(ctx, op, err)
+	}
+	return users, nil
+}
+
+// prefixEnd returns the least string greater than every string that starts
+// with p, for UTF-8 compared byte for byte (which is code point order): p
+// with its last code point incremented, skipping surrogates, after dropping
+// trailing U+10FFFF. It reports false when p is all U+10FFFF (every string
+// from p on starts with it) or is not UTF-8.
+func prefixEnd(p string) (string, bool) {
+	if !utf8.ValidString(p) {
+		return "", false
+	}
+	for p != "" {
+		r, size := utf8.DecodeLastRuneInString(p)
+		p = p[:len(p)-size]
+		if r == utf8.MaxRune {
+			continue
+		}
+		r++
+		if r == 0xD800 {
+			r = 0xE000 // surrogates are no code points of UTF-8
+		}
+		return p + string(r), true
+	}
+	return "", false
+}
 
 // Page sizes of List.
 const (

@@ -56,6 +56,9 @@ func migrations() []migration {
 		{version: 20, name: "oauth_account_unique", step: uniqueOAuthAccounts},
 		{version: 21, name: "oauth_states", sql: true},
 		{version: 22, name: "user_kept_token", sql: true},
+		{version: 23, name: "two_factor", sql: true},
+		{version: 24, name: "passkeys", sql: true},
+		{version: 25, name: "sessions", sql: true},
 	}
 }
 

@@ -18,6 +18,10 @@ type queries struct {
 	count          string
 	list           string
 	listAfter      string
+	// Keyset pages of ListUsers, $2 rows: keys after $1 or from $1 on,
+	// and below $3.
+	listAfter1, listFrom1           string
+	listAfterBelow3, listFromBelow3 string
 
 	// lockByID takes the write lock on the user's row before the read of an
 	// Update; empty where the read itself locks (PostgreSQL's FOR UPDATE).
@@ -29,17 +33,21 @@ type queries struct {
 
 func newQueries(d Dialect) queries {
 	q := queries{
-		getByID:        `SELECT ` + userColumns + ` FROM "user" WHERE id = $1`,
-		getByEmail:     `SELECT ` + userColumns + ` FROM "user" WHERE email_key = $1`,
-		getBaseByID:    `SELECT ` + baseColumns + ` FROM "user" WHERE id = $1`,
-		getBaseByEmail: `SELECT ` + baseColumns + ` FROM "user" WHERE email_key = $1`,
-		insert:         insertQuery(),
-		delete:         `DELETE FROM "user" WHERE id = $1`,
-		count:          `SELECT COUNT(*) FROM "user"`,
-		list:           `SELECT ` + userColumns + ` FROM "user" ORDER BY email_key LIMIT $1 OFFSET $2`,
-		listAfter:      `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $3 ORDER BY email_key LIMIT $1 OFFSET $2`,
-		update:         updateQuery(true),
-		updateBase:     updateQuery(false),
+		getByID:         `SELECT ` + userColumns + ` FROM "user" WHERE id = $1`,
+		getByEmail:      `SELECT ` + userColumns + ` FROM "user" WHERE email_key = $1`,
+		getBaseByID:     `SELECT ` + baseColumns + ` FROM "user" WHERE id = $1`,
+		getBaseByEmail:  `SELECT ` + baseColumns + ` FROM "user" WHERE email_key = $1`,
+		insert:          insertQuery(),
+		delete:          `DELETE FROM "user" WHERE id = $1`,
+		count:           `SELECT COUNT(*) FROM "user"`,
+		list:            `SELECT ` + userColumns + ` FROM "user" ORDER BY email_key LIMIT $1 OFFSET $2`,
+		listAfter:       `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $3 ORDER BY email_key LIMIT $1 OFFSET $2`,
+		listAfter1:      `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $1 ORDER BY email_key LIMIT $2`,
+		listFrom1:       `SELECT ` + userColumns + ` FROM "user" WHERE email_key >= $1 ORDER BY email_key LIMIT $2`,
+		listAfterBelow3: `SELECT ` + userColumns + ` FROM "user" WHERE email_key > $1 AND email_key < $3 ORDER BY email_key LIMIT $2`,
+		listFromBelow3:  `SELECT ` + userColumns + ` FROM "user" WHERE email_key >= $1 AND email_key < $3 ORDER BY email_key LIMIT $2`,
+		update:          updateQuery(true),
+		updateBase:      updateQuery(false),
 	}
 	switch d {
 	case Postgres:
@@ -57,7 +65,7 @@ func newQueries(d Dialect) queries {
 
 // getToken reads an access token by digest; the database strategy runs it
 // on every request.
-const getToken = `SELECT token, user_id, created_at FROM accesstoken WHERE token = $1`
+const getToken = `SELECT ` + requestColumns + ` FROM accesstoken WHERE token = $1`
 
 // statements are the store's hot-path queries, prepared once per DB.
 type statements struct {

@@ -25,14 +25,23 @@ type RefreshTokenStore struct {
 //	backend.RefreshConfig{Store: db.RefreshTokens(), Lifetime: 14 * 24 * time.Hour, MaxLifetime: 90 * 24 * time.Hour}
 func (db *DB) RefreshTokens() *RefreshTokenStore { return &RefreshTokenStore{db: db} }
 
-const refreshColumns = `digest, family_id, user_id, created_at, family_created_at, expires_at, used`
+const refreshColumns = `digest, family_id, user_id, created_at, family_created_at, expires_at, backend, client_addr, user_agent, used`
 
 func (s *RefreshTokenStore) insertArgs(t auth.RefreshToken) []any {
 	db := s.db
-	return []any{t.Digest, t.FamilyID, t.UserID, db.timeArg(t.CreatedAt), db.timeArg(t.FamilyCreatedAt), db.timeArg(t.ExpiresAt)}
+	return []any{t.Digest, t.FamilyID, t.UserID, db.timeArg(t.CreatedAt), db.timeArg(t.FamilyCreatedAt), db.timeArg(t.ExpiresAt),
+		t.Origin.Backend, t.Origin.ClientAddr, t.Origin.UserAgent}
 }
 
-const insertRefresh = `INSERT INTO usersauth_refresh_token (` + refreshColumns + `) VALUES ($1, $2, $3, $4, $5, $6, FALSE)`
+const insertRefresh = `INSERT INTO usersauth_refresh_token (` + refreshColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, FALSE)`
+
+// scanRefresh reads a row of refreshColumns.
+func scanRefresh(row interface{ Scan(...any) error }) (auth.RefreshToken, error) {
+	var t auth.RefreshToken
+	err := row.Scan(&t.Digest, &t.FamilyID, &t.UserID, scanTime{&t.CreatedAt}, scanTime{&t.FamilyCreatedAt}, scanTime{&t.ExpiresAt},
+		&t.Origin.Backend, &t.Origin.ClientAddr, &t.Origin.UserAgent, &t.Used)
+	return t, err
+}
 
 // CreateRefreshToken stores t, unused. It returns
 // auth.ErrRefreshTokenExists, and writes nothing, if the digest is taken.
@@ -50,9 +59,7 @@ func (s *RefreshTokenStore) CreateRefreshToken(ctx context.Context, t auth.Refre
 // GetRefreshToken returns the token with the given digest, or
 // auth.ErrRefreshTokenNotFound.
 func (s *RefreshTokenStore) GetRefreshToken(ctx context.Context, digest string) (auth.RefreshToken, error) {
-	var t auth.RefreshToken
-	err := s.db.sql.QueryRowContext(ctx, `SELECT `+refreshColumns+` FROM usersauth_refresh_token WHERE digest = $1`, digest).
-		Scan(&t.Digest, &t.FamilyID, &t.UserID, scanTime{&t.CreatedAt}, scanTime{&t.FamilyCreatedAt}, scanTime{&t.ExpiresAt}, &t.Used)
+	t, err := scanRefresh(s.db.sql.QueryRowContext(ctx, `SELECT `+refreshColumns+` FROM usersauth_refresh_token WHERE digest = $1`, digest))
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.RefreshToken{}, auth.ErrRefreshTokenNotFound
 	}
@@ -144,6 +151,38 @@ func (s *RefreshTokenStore) DeleteRefreshTokensExpiredBefore(ctx context.Context
 	n, err := s.db.exec(ctx, `DELETE FROM usersauth_refresh_token WHERE expires_at < $1`, s.db.timeArg(t))
 	if err != nil {
 		return 0, tokenError(ctx, "purge refresh tokens", err)
+	}
+	return n, nil
+}
+
+// UserRefreshTokens returns every token of the user, used or not.
+func (s *RefreshTokenStore) UserRefreshTokens(ctx context.Context, userID uuid.UUID) ([]auth.RefreshToken, error) {
+	const op = "list a user's refresh tokens"
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+refreshColumns+` FROM usersauth_refresh_token WHERE user_id = $1`, userID)
+	if err != nil {
+		return nil, tokenError(ctx, op, err)
+	}
+	defer rows.Close()
+	tokens := []auth.RefreshToken{}
+	for rows.Next() {
+		t, err := scanRefresh(rows)
+		if err != nil {
+			return nil, tokenError(ctx, op, err)
+		}
+		tokens = append(tokens, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, tokenError(ctx, op, err)
+	}
+	return tokens, nil
+}
+
+// DeleteUserRefreshTokensExcept removes every token of the user but those
+// of the family keep, and returns how many it removed.
+func (s *RefreshTokenStore) DeleteUserRefreshTokensExcept(ctx context.Context, userID, keep uuid.UUID) (int, error) {
+	n, err := s.db.exec(ctx, `DELETE FROM usersauth_refresh_token WHERE user_id = $1 AND family_id <> $2`, userID, keep)
+	if err != nil {
+		return 0, tokenError(ctx, "delete a user's other refresh tokens", err)
 	}
 	return n, nil
 }

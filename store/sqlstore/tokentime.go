@@ -17,11 +17,14 @@ func (db *DB) timeArg(t time.Time) any {
 	return t
 }
 
-// scanTime reads a time written by timeArg, as UTC.
+// scanTime reads a time written by timeArg, as UTC; NULL, in a nullable
+// column, as the zero time.
 type scanTime struct{ t *time.Time }
 
 func (s scanTime) Scan(v any) error {
 	switch v := v.(type) {
+	case nil:
+		*s.t = time.Time{}
 	case time.Time:
 		*s.t = v.UTC()
 	case int64:

@@ -81,6 +81,7 @@ func sampleBase(id uuid.UUID, email string, n int) user.Base {
 		b.TokenEpoch = 1<<62 + int64(n)
 		// Shaped like a SHA-256 digest in hex, as the library stores it.
 		b.KeptToken = fmt.Sprintf("%064x", n)
+		b.EndedSessions = endedSessionsStamp(n)
 	}
 	return b
 }
@@ -94,6 +95,7 @@ func stampBase(b *user.Base, n int) {
 	b.IsVerified = n%5 == 0
 	b.TokenEpoch = int64(n)
 	b.KeptToken = keptTokenStamp(n)
+	b.EndedSessions = endedSessionsStamp(n)
 }
 
 // keptTokenStamp is the KeptToken of stamp n: empty for every third n, so
@@ -103,6 +105,16 @@ func keptTokenStamp(n int) string {
 		return ""
 	}
 	return fmt.Sprintf("%064x", n)
+}
+
+// endedSessionsStamp is the EndedSessions of stamp n: none, one or two ids
+// in turn, so that updates also empty the list and fill it again.
+func endedSessionsStamp(n int) string {
+	ids := make([]string, n%3)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%08x-0000-4000-8000-%012x", n, i)
+	}
+	return strings.Join(ids, " ")
 }
 
 func stampedBase(b *user.Base) (int, bool) {
@@ -115,5 +127,5 @@ func stampedBase(b *user.Base) (int, bool) {
 		return 0, false
 	}
 	return n, b.IsActive == (n%2 == 0) && b.IsSuperuser == (n%3 == 0) && b.IsVerified == (n%5 == 0) && b.TokenEpoch == int64(n) &&
-		b.KeptToken == keptTokenStamp(n)
+		b.KeptToken == keptTokenStamp(n) && b.EndedSessions == endedSessionsStamp(n)
 }

@@ -2,7 +2,10 @@
 // It checks the whole contract written on user.Store: round trips of every
 // field, e-mail lookups by user.EmailKey, the ErrNotFound and
 // ErrAlreadyExists cases, atomic updates, copy semantics, and behaviour under
-// concurrent use. Run it under the race detector:
+// concurrent use. RunOAuth, RunTwoFactor, RunChallenges and RunLister do the
+// same for the optional capabilities (user.OAuthStore, user.TwoFactorStore,
+// user.ChallengeStore, user.UserLister), and RunChallengeStore for a
+// challenge store that keeps no users. Run them under the race detector:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, storetest.Factory{
