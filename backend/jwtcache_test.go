@@ -3,7 +3,10 @@ package backend
 import (
 	"context"
 	"errors"
+	"math"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -155,6 +158,65 @@ func TestTokenCacheEvictsExpiredFirst(t *testing.T) {
 	}
 }
 
+// TestTokenCacheSweepsExpired: a cache far from full still lets go of the
+// tokens that expired, within sweepEvery additions to their shard.
+func TestTokenCacheSweepsExpired(t *testing.T) {
+	c := newTokenCache(1 << 16)
+	sh := &c.shards[0]
+	c.shards = c.shards[:1] // every token in one shard
+	c.shift = 64
+	now := time.Unix(1_900_000_000, 0)
+	for i := range 100 {
+		c.add("old"+strconv.Itoa(i), cacheEntry{id: uuid.New(), exp: now.Add(time.Minute)}, now)
+	}
+	if n := len(sh.m); n != 100 {
+		t.Fatalf("%d entries, want 100 valid ones", n)
+	}
+	later := now.Add(2 * time.Hour)
+	for i := range c.sweepEvery {
+		c.add("new"+strconv.Itoa(i), cacheEntry{id: uuid.New(), exp: later.Add(time.Hour)}, later)
+	}
+	if n := len(sh.m); n != c.sweepEvery {
+		t.Fatalf("%d entries after %d additions past the others' expiry, want only the %d new ones", n, c.sweepEvery, c.sweepEvery)
+	}
+	for k := range sh.m {
+		if !strings.HasPrefix(k, "new") {
+			t.Fatalf("expired token %q still cached", k)
+		}
+	}
+}
+
+// TestTokenCacheTimes: the cache keeps times in Unix nanoseconds; a token
+// whose expiry does not fit is not kept (verified every time), and one
+// whose nbf does not fit counts as valid since then, as it is.
+func TestTokenCacheTimes(t *testing.T) {
+	now := time.Unix(1_900_000_000, 0)
+	for _, tc := range []struct {
+		name     string
+		exp, nbf time.Time
+		kept, ok bool
+	}{
+		{"no nbf", now.Add(time.Hour), time.Time{}, true, true},
+		{"nbf past", now.Add(time.Hour), now.Add(-time.Hour), true, true},
+		{"nbf in the year 1000", now.Add(time.Hour), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), true, true},
+		{"exp in the year 2262, in range", time.Unix(0, math.MaxInt64), time.Time{}, true, true},
+		{"exp in the year 3000", time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}, false, false},
+		{"no exp", time.Time{}, time.Time{}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTokenCache(16)
+			c.add("tok", cacheEntry{id: fixtureUser, exp: tc.exp, nbf: tc.nbf, epoch: 7}, now)
+			e, found, ok := c.lookup("tok", now)
+			if found != tc.kept || ok != tc.ok {
+				t.Fatalf("lookup = found %v, ok %v; want %v, %v", found, ok, tc.kept, tc.ok)
+			}
+			if ok && (e.id != fixtureUser || e.epoch != 7) {
+				t.Fatalf("lookup = %+v", e)
+			}
+		})
+	}
+}
+
 func TestTokenCacheShardSizes(t *testing.T) {
 	for _, size := range []int{1, 15, 16, 31, 32, 100, DefaultJWTCacheSize, 1 << 20} {
 		c := newTokenCache(size)
@@ -228,5 +290,84 @@ func TestTokenCacheSpreadsTokens(t *testing.T) {
 		if n < 2000/len(s.cache.shards)/3 {
 			t.Fatalf("unbalanced shards: %v", counts)
 		}
+	}
+}
+
+// BenchmarkReadTokenCacheActiveUsers reads the tokens of 100,000 users, one
+// each, as that many active users do: it fills a cache of the default size
+// and reports the Go heap the cache holds, then measures reads of random
+// tokens among them, every one a hit, not a signature check.
+func BenchmarkReadTokenCacheActiveUsers(b *testing.B) {
+	const n = 100_000
+	s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour})
+	ctx := context.Background()
+	tokens := make([]string, n)
+	for i := range tokens {
+		tok, err := s.WriteToken(ctx, &user.Base{ID: uuid.New()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tokens[i] = tok
+	}
+	before := heapInUse()
+	for _, tok := range tokens {
+		if _, err := s.ReadToken(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+	held := heapInUse() - before
+	if got := s.cache.len(); got != n {
+		b.Fatalf("the cache holds %d of %d tokens", got, n)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := s.ReadToken(ctx, tokens[(i*7919)%n]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(held)/n, "B/token")
+	b.ReportMetric(float64(held)/(1<<20), "MiB/100k")
+	b.ReportMetric(float64(len(tokens[0])), "token-bytes")
+}
+
+// heapInUse returns the bytes of live heap objects after a collection.
+func heapInUse() int64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// TestReadSessionCachedKeepsSession: a token answered from the cache names
+// its session as the verified read did, so that a session ended one by one
+// (user.Base.EndedSessions) refuses it on every later request, not only on
+// the first.
+func TestReadSessionCachedKeepsSession(t *testing.T) {
+	s := NewJWT(JWTConfig{Secret: cacheSecret, Lifetime: time.Hour})
+	family := uuid.New()
+	tok, err := s.WriteToken(WithLogin(context.Background(), Login{SessionID: family}), &user.Base{ID: fixtureUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := &user.Base{ID: fixtureUser, EndedSessions: family.String()}
+	for read := range 3 {
+		info, err := s.ReadSession(context.Background(), tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.SessionID != family {
+			t.Fatalf("read %d: session %v, want %v", read, info.SessionID, family)
+		}
+		if info.Allows(ended) {
+			t.Fatalf("read %d: a token of an ended session is allowed", read)
+		}
+		if !info.Allows(&user.Base{ID: fixtureUser}) {
+			t.Fatalf("read %d: a token of a live session is refused", read)
+		}
+	}
+	if n := s.cache.len(); n != 1 {
+		t.Fatalf("cache holds %d entries, want 1", n)
 	}
 }

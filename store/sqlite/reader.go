@@ -18,13 +18,15 @@ import (
 // connection recovers the WAL or restarts it.
 const busyTimeoutMS = 5000
 
-// reader is a rowread.Reader over a pool of connections to one file.
+// reader is a rowread.Reader over a pool of connections to one file, with
+// a cache of what its callers decoded, if it has one.
 type reader struct {
 	path string
 	// slots holds one entry per connection the pool may have: an open
 	// connection, or nil for one not opened yet. A query takes an entry and
 	// puts it back, so at most cap(slots) connections exist.
 	slots     chan *conn
+	cache     *cache // nil: every lookup reads the file
 	closed    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
@@ -80,11 +82,29 @@ func (r *reader) QueryRow(ctx context.Context, query, arg string) (rowread.Row, 
 	return c, nil
 }
 
+// Cached implements rowread.Reader.
+func (r *reader) Cached(key rowread.Key) (any, bool, uint64) {
+	if r.cache == nil {
+		return nil, false, 0
+	}
+	return r.cache.Cached(key)
+}
+
+// Keep implements rowread.Reader.
+func (r *reader) Keep(key rowread.Key, v any, version uint64) {
+	if r.cache != nil {
+		r.cache.Keep(key, v, version)
+	}
+}
+
 // Close implements rowread.Reader. It waits for queries in flight.
 func (r *reader) Close() error {
 	r.closeOnce.Do(func() {
 		close(r.closed)
 		var errs []error
+		if r.cache != nil {
+			errs = append(errs, r.cache.close())
+		}
 		for range cap(r.slots) {
 			if c := <-r.slots; c != nil {
 				errs = append(errs, c.close())

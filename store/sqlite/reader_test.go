@@ -13,7 +13,7 @@ import (
 
 // newFile returns the name of a migrated database file with one table of
 // our own, t(k TEXT, n INTEGER, r REAL, b BLOB, z).
-func newFile(t *testing.T) string {
+func newFile(t testing.TB) string {
 	t.Helper()
 	name := filepath.Join(t.TempDir(), "users.db")
 	db, err := sqlstore.Open(context.Background(), "sqlite", name)

@@ -53,19 +53,33 @@ func newUser(email string) *user.User {
 	}}
 }
 
+// TestConformance runs the shared suite on a file with the cache, on a
+// file without it (every lookup a direct read), and in memory.
 func TestConformance(t *testing.T) {
-	for _, name := range []string{"file", ":memory:"} {
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		file bool
+		opts sqlite.Options
+	}{
+		{"file", true, sqlite.Options{}},
+		{"file-uncached", true, sqlite.Options{CacheSize: -1}},
+		{":memory:", false, sqlite.Options{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			openDB := func(t *testing.T) *sqlstore.DB {
-				if name == ":memory:" {
-					db, err := sqlite.Open(context.Background(), ":memory:")
-					if err != nil {
-						t.Fatal(err)
-					}
-					t.Cleanup(func() { db.Close() })
-					return db
+				name := ":memory:"
+				if tc.file {
+					name = filepath.Join(t.TempDir(), "users.db")
 				}
-				db, _ := open(t)
+				db, err := sqlite.OpenWith(context.Background(), name, tc.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() {
+					if err := db.Close(); err != nil {
+						t.Errorf("Close: %v", err)
+					}
+				})
 				return db
 			}
 			storetest.Run(t, storetest.Factory{

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"github.com/google/uuid"
 
@@ -26,23 +27,69 @@ func init() {
 	}
 }
 
-// readDirect reads the user query finds for arg through r, decoding the
-// columns as scan does. A column whose value the direct decoding does not
-// take as is (a NULL, an integer other than 0 or 1 for a flag, a float, an
-// id that is not a UUID...) makes it return rowread.ErrFallback, so that
-// database/sql reads the row and gives its usual answer or error.
-func (s *UserStore[U]) readDirect(ctx context.Context, r rowread.Reader, query, arg string) (U, bool, error) {
+// cacheSpace returns the rowread.Key spaces of user type t: two, for
+// lookups by id and by e-mail key, starting at the number returned.
+func (db *DB) cacheSpace(t reflect.Type) int {
+	db.spacesMu.Lock()
+	defer db.spacesMu.Unlock()
+	space, ok := db.spaces[t]
+	if !ok {
+		if db.spaces == nil {
+			db.spaces = make(map[reflect.Type]int)
+		}
+		space = 2 * len(db.spaces)
+		db.spaces[t] = space
+	}
+	return space
+}
+
+// getDirect returns the user query finds for key through r: a copy of the
+// one r's cache kept, or the one it reads, decoded as scan does, which the
+// cache then keeps. A column whose value the direct decoding does not take
+// as is (a NULL, an integer other than 0 or 1 for a flag, a float, an id
+// that is not a UUID...) makes it return rowread.ErrFallback, so that
+// database/sql reads the row and gives its usual answer or error; such a
+// rare row is not cached.
+func (s *UserStore[U]) getDirect(ctx context.Context, r rowread.Reader, query string, key rowread.Key) (U, bool, error) {
 	var zero U
-	row, err := r.QueryRow(ctx, query, arg)
+	v, ok, version := r.Cached(key)
+	if u, isU := v.(U); ok && isU {
+		return clone(u), true, nil
+	}
+	row, err := r.QueryRow(ctx, query, keyArg(key))
 	if err != nil || row == nil {
 		return zero, false, err
 	}
-	defer row.Close()
 	u, err := s.scanDirect(row)
+	row.Close()
 	if err != nil {
 		return zero, false, err
 	}
-	return u, true, nil
+	if version == 0 {
+		return u, true, nil // nothing is kept
+	}
+	// The cache keeps u; the caller gets a copy.
+	r.Keep(key, u, version)
+	return clone(u), true, nil
+}
+
+// clone is user.Clone, without reflection for the ready-made type, whose
+// copy every cached lookup makes.
+func clone[U user.Model](u U) U {
+	if p, ok := any(u).(*user.User); ok {
+		c := *p
+		return any(&c).(U)
+	}
+	return user.Clone(u)
+}
+
+// keyArg is the argument of a lookup's query: the key's text, else its id
+// in the form the table holds.
+func keyArg(key rowread.Key) string {
+	if key.Text != "" {
+		return key.Text
+	}
+	return uuid.UUID(key.ID).String()
 }
 
 // scanDirect decodes row: the columns baseFields, then extra if U has

@@ -11,8 +11,9 @@
 //	store := db.Users() // a user.Store[*user.User]
 //
 // For a SQLite file, package store/sqlite opens the same DB with the user
-// lookups behind every request made directly through SQLite's C API, which
-// is faster; it imports the driver itself.
+// lookups behind every request answered from a cache that is never stale,
+// or else made directly through SQLite's C API; it imports the driver
+// itself.
 //
 // OpenURL takes one string, a SQLite file or a postgres:// URL, as an admin
 // command line does. UserStore implements user.UserLister: keyset pages by

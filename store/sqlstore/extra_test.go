@@ -113,6 +113,35 @@ func TestDecodeExtra(t *testing.T) {
 	}
 }
 
+// countingUser counts the calls of its UnmarshalJSON.
+type countingUser struct {
+	user.Base
+	calls *int
+}
+
+func (u *countingUser) UnmarshalJSON([]byte) error { *u.calls++; return nil }
+
+// TestDecodeExtraSkipsEmpty: the extra of a user without own fields set,
+// which every read of such a user meets, costs no JSON decoding.
+func TestDecodeExtraSkipsEmpty(t *testing.T) {
+	for _, tc := range []struct {
+		extra string
+		calls int
+	}{
+		{"", 0},
+		{emptyExtra, 0},
+		{`{"title":"Sir"}`, 1},
+	} {
+		calls := 0
+		if err := decodeExtra([]byte(tc.extra), &countingUser{calls: &calls}); err != nil {
+			t.Fatal(err)
+		}
+		if calls != tc.calls {
+			t.Errorf("decodeExtra(%q) decoded JSON %d times, want %d", tc.extra, calls, tc.calls)
+		}
+	}
+}
+
 // FuzzDecodeExtra: the extra column is data anyone with write access to the
 // table can change. Whatever it holds, decoding does not panic, and what
 // encodeExtra makes of the result is an object without the base keys.

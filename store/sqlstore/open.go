@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/usersauth/usersauth/store/internal/rowread"
 	"github.com/usersauth/usersauth/user"
@@ -21,8 +23,13 @@ type DB struct {
 	q       queries
 	stmts   statements
 	// reader, if set (package store/sqlite), reads users directly from
-	// SQLite; the statements remain for what it cannot read.
+	// SQLite and caches them; the statements remain for what it cannot
+	// read.
 	reader rowread.Reader
+	// spaces numbers the user types whose lookups the reader caches, so
+	// that each type's decoded users stay apart (cacheSpace).
+	spacesMu sync.Mutex
+	spaces   map[reflect.Type]int
 }
 
 // Open opens the database named by dsn with the database/sql driver

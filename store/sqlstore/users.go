@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/google/uuid"
 
@@ -18,6 +19,9 @@ type UserStore[U user.Model] struct {
 	db *DB
 	// ownFields: U has fields besides user.Base, kept in the extra column.
 	ownFields bool
+	// space is U's share of the reader's cache (DB.cacheSpace): space for
+	// lookups by id, space+1 by e-mail key.
+	space int
 }
 
 var _ user.Store[*user.User] = (*UserStore[*user.User])(nil)
@@ -27,7 +31,11 @@ var _ user.Store[*user.User] = (*UserStore[*user.User])(nil)
 // (see the package documentation). It is a function because methods cannot
 // have type parameters.
 func UsersOf[U user.Model](db *DB) *UserStore[U] {
-	return &UserStore[U]{db: db, ownFields: hasOwnFields[U]()}
+	s := &UserStore[U]{db: db, ownFields: hasOwnFields[U]()}
+	if db.reader != nil {
+		s.space = db.cacheSpace(reflect.TypeFor[U]())
+	}
+	return s
 }
 
 // Get returns the user with the given id, or user.ErrNotFound.
@@ -36,7 +44,7 @@ func (s *UserStore[U]) Get(ctx context.Context, id uuid.UUID) (U, error) {
 	if s.ownFields {
 		stmt, query = s.db.stmts.getByID, s.db.q.getByID
 	}
-	return s.getOne(ctx, "get user", stmt, query, id.String())
+	return s.getOne(ctx, "get user", stmt, query, rowread.Key{Space: s.space, ID: id})
 }
 
 // GetByEmail returns the user whose address has the same user.EmailKey as
@@ -47,19 +55,19 @@ func (s *UserStore[U]) GetByEmail(ctx context.Context, email string) (U, error) 
 	if s.ownFields {
 		stmt, query = s.db.stmts.getByEmail, s.db.q.getByEmail
 	}
-	return s.getOne(ctx, "get user by e-mail", stmt, query, user.EmailKey(email))
+	return s.getOne(ctx, "get user by e-mail", stmt, query, rowread.Key{Space: s.space + 1, Text: user.EmailKey(email)})
 }
 
 // getOne reads the user the single-row query (prepared as stmt) finds for
-// arg: through the direct reader if the DB has one and it can answer, else
-// through database/sql.
-func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, query, arg string) (U, error) {
+// key's id or text: through the direct reader, from its cache or the file,
+// if the DB has one and it can answer, else through database/sql.
+func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, query string, key rowread.Key) (U, error) {
 	var zero U
+	if err := ctx.Err(); err != nil {
+		return zero, storeError(ctx, op, err)
+	}
 	if r := s.db.reader; r != nil {
-		if err := ctx.Err(); err != nil {
-			return zero, storeError(ctx, op, err)
-		}
-		u, found, err := s.readDirect(ctx, r, query, arg)
+		u, found, err := s.getDirect(ctx, r, query, key)
 		switch {
 		case err == nil && found:
 			return u, nil
@@ -69,6 +77,7 @@ func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, qu
 			return zero, storeError(ctx, op, err)
 		}
 	}
+	arg := keyArg(key)
 	qctx := ctx
 	if s.db.dialect == SQLite {
 		// modernc's driver watches a cancellable context with a goroutine
@@ -76,9 +85,6 @@ func (s *UserStore[U]) getOne(ctx context.Context, op string, stmt *sql.Stmt, qu
 		// read cannot run long (a point lookup; busy_timeout bounds a wait
 		// for a lock), so it runs without the caller's cancellation; a
 		// request that went away just gets its answer discarded.
-		if err := ctx.Err(); err != nil {
-			return zero, storeError(ctx, op, err)
-		}
 		qctx = context.WithoutCancel(ctx)
 	}
 	rows, err := stmt.QueryContext(qctx, arg)

@@ -51,6 +51,7 @@ func runCases[U user.Model](t *testing.T, k kind[U]) {
 		{"UpdateOwnEmailSpelling", testUpdateOwnEmailSpelling[U]},
 		{"ReturnedUsersAreCopies", testReturnedUsersAreCopies[U]},
 		{"Delete", testDelete[U]},
+		{"LookupsFollowWrites", testLookupsFollowWrites[U]},
 		{"ConcurrentCreateOneEmail", testConcurrentCreateOneEmail[U]},
 		{"ConcurrentGetDuringUpdate", testConcurrentGetDuringUpdate[U]},
 	} {
@@ -348,6 +349,48 @@ func testDelete[U user.Model](t *testing.T, k kind[U]) {
 	reused := k.sample(id, "arthur.pendragon@camelot.bt", 4)
 	mustCreate(t, s, k.sample(id, "arthur.pendragon@camelot.bt", 4))
 	wantStored(t, k, s, reused)
+}
+
+// testLookupsFollowWrites looks a user up repeatedly, as every request
+// does, between writes: each lookup gives the last write's result, so a
+// store that remembers what it read forgets it on a write.
+func testLookupsFollowWrites[U user.Model](t *testing.T, k kind[U]) {
+	ctx := t.Context()
+	s := k.open(t)
+	id := uuid.New()
+	mustCreate(t, s, k.sample(id, arthur, 1))
+	lookUp := func(email string, want U) {
+		t.Helper()
+		for range 3 {
+			wantStored(t, k, s, want)
+			wantByEmail(t, k, s, email, want)
+		}
+	}
+	lookUp(arthur, k.sample(id, arthur, 1))
+	for n := 2; n <= 4; n++ {
+		if _, err := s.Update(ctx, id, func(u U) error { assign(u, k.sample(id, arthur, n)); return nil }); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		lookUp(arthur, k.sample(id, arthur, n))
+	}
+	// A new address: the old one finds no one.
+	if _, err := s.Update(ctx, id, func(u U) error { u.UserBase().Email = "arthur.pendragon@camelot.bt"; return nil }); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	lookUp("arthur.pendragon@camelot.bt", k.sample(id, "arthur.pendragon@camelot.bt", 4))
+	_, err := s.GetByEmail(ctx, arthur)
+	wantErr(t, "GetByEmail of the old address", err, user.ErrNotFound)
+	// A refused mutate changes nothing.
+	_, err = s.Update(ctx, id, func(u U) error { assign(u, k.sample(id, arthur, 5)); return errMutate })
+	wantErr(t, "refused Update", err, errMutate)
+	lookUp("arthur.pendragon@camelot.bt", k.sample(id, "arthur.pendragon@camelot.bt", 4))
+	if err := s.Delete(ctx, id); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	_, err = s.Get(ctx, id)
+	wantErr(t, "Get after Delete", err, user.ErrNotFound)
+	_, err = s.GetByEmail(ctx, "arthur.pendragon@camelot.bt")
+	wantErr(t, "GetByEmail after Delete", err, user.ErrNotFound)
 }
 
 func mustCreate[U user.Model](t *testing.T, s user.Store[U], u U) {

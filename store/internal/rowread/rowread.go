@@ -1,7 +1,9 @@
 // Package rowread is the seam between package sqlstore, which imports no
 // database driver, and a reader of single rows that talks to a driver's
 // engine directly (package store/sqlite). sqlstore decodes the row; the
-// reader only runs the query and exposes the columns.
+// reader runs the query, exposes the columns, and keeps what sqlstore
+// decoded for as long as the database is unchanged, knowing when it
+// changes as only the engine can.
 package rowread
 
 import (
@@ -44,15 +46,37 @@ type Row interface {
 	Close()
 }
 
-// Reader runs single-row queries of one text argument.
+// Key identifies a cached lookup: the caller's Space (which view of the
+// rows and which query), and the looked-up value, an ID or a Text.
+type Key struct {
+	Space int
+	ID    [16]byte
+	Text  string
+}
+
+// Reader runs single-row queries of one text argument, and keeps what the
+// caller decoded of their rows for as long as the database is unchanged.
 type Reader interface {
 	// QueryRow runs query with arg bound to its one parameter and returns
 	// the first row it yields, or nil and nil if it yields none. It returns
 	// ErrFallback when the caller must use database/sql instead, and ctx's
 	// error if ctx ends while it waits for a connection.
 	QueryRow(ctx context.Context, query, arg string) (Row, error)
+	// Cached returns the value kept under key, if the database has not
+	// changed since it was read; ok is false if there is none. It also
+	// returns the version of the database it checked, for Keep, or 0 if
+	// the reader keeps nothing (it has no cache, or is closed). It does
+	// not block, and is exact: a commit that returned before Cached was
+	// called, by any connection or process, is never missed.
+	Cached(key Key) (v any, ok bool, version uint64)
+	// Keep keeps v under key if the database is still at version, and
+	// may drop other values to stay within its bound. v must be decoded
+	// from a row a QueryRow found after the Cached call that returned
+	// version; the caller must not change v afterwards, nor hand it out.
+	Keep(key Key, v any, version uint64)
 	// Close closes the reader's connections, waiting for rows not closed
-	// yet. Afterwards QueryRow returns ErrFallback.
+	// yet. Afterwards QueryRow returns ErrFallback and Cached finds
+	// nothing.
 	Close() error
 }
 
