@@ -40,7 +40,7 @@ func BenchmarkGetByEmail(b *testing.B) {
 // concurrent requests do: the database/sql pool and SQLite's locks are
 // shared.
 func BenchmarkGetByIDParallel(b *testing.B) {
-	for _, be := range []backend{{"sqlite", openSQLiteFile}, {"sqlite-direct", openSQLiteDirect}} {
+	for _, be := range []backend{{"sqlite", openSQLiteFile}, {"sqlite-direct", openSQLiteDirectUncached}} {
 		b.Run(be.name, func(b *testing.B) {
 			const n = 1_000
 			db := be.open(b)
@@ -69,7 +69,7 @@ type seededUser struct {
 }
 
 func benchmarkLookup(b *testing.B, lookup func(context.Context, *sqlstore.UserStore[*user.User], seededUser) error) {
-	for _, be := range []backend{{"sqlite", openSQLiteFile}, {"sqlite-direct", openSQLiteDirect}, {"postgres", openPostgres}} {
+	for _, be := range []backend{{"sqlite", openSQLiteFile}, {"sqlite-direct", openSQLiteDirectUncached}, {"postgres", openPostgres}} {
 		b.Run(be.name, func(b *testing.B) {
 			for _, n := range benchSizes {
 				b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {

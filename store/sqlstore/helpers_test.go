@@ -53,6 +53,23 @@ func openSQLiteDirect(t testing.TB) *sqlstore.DB {
 	return db
 }
 
+// openSQLiteDirectUncached is openSQLiteDirect with store/sqlite's user
+// cache off, so that every lookup reads the file: what the lookup
+// benchmarks measure (store/sqlite's own benchmarks measure the cache).
+func openSQLiteDirectUncached(t testing.TB) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlite.OpenWith(context.Background(), filepath.Join(t.TempDir(), "users.db"), sqlite.Options{CacheSize: -1})
+	if err != nil {
+		t.Fatalf("sqlite.OpenWith: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
 func openSQLiteMemory(t testing.TB) *sqlstore.DB {
 	t.Helper()
 	return mustOpen(t, "sqlite", ":memory:")
