@@ -18,6 +18,10 @@ var drivers = []string{"modernc.org/sqlite", "github.com/jackc/pgx", "github.com
 // webauthnLib is the WebAuthn library, which only passkey/webauthn links.
 const webauthnLib = "github.com/go-webauthn"
 
+// zxcvbnModule is where user/commonpw's list comes from; only the tests of
+// user/commonpw/internal/upstream, which no host imports, link it.
+const zxcvbnModule = "github.com/trustelem/zxcvbn"
+
 // TestLayering holds the packages to the dependency rules of the design:
 // dependencies point inward, and no core package links a database driver, so
 // a host pays only for the store it mounts. For the packages a host imports
@@ -75,8 +79,11 @@ func TestLayering(t *testing.T) {
 		{module + "/throttle/throttletest", append([]string{module, module + "/user", module + "/store", module + "/backend"}, drivers...), true},
 		{module + "/throttle/redisthrottle", []string{module, module + "/user", module + "/store", module + "/backend", "modernc.org/sqlite", "github.com/jackc/pgx"}, false},
 		// The common-password list is data a host opts into: it knows no
-		// domain, and package user does not import it (TestHostGoSum).
-		{module + "/user/commonpw", append([]string{module, module + "/user", module + "/auth", module + "/store", module + "/backend", "net/http"}, drivers...), true},
+		// domain, and package user does not import it (TestHostGoSum). Its
+		// tests leave the zxcvbn module it comes from to
+		// commonpw/internal/upstream, so a host importing it does not get
+		// zxcvbn in its go.sum.
+		{module + "/user/commonpw", append([]string{module, module + "/user", module + "/auth", module + "/store", module + "/backend", "net/http", zxcvbnModule}, drivers...), true},
 	}
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	deps := func(pkg string, tests bool) []string {
@@ -115,11 +122,12 @@ func TestLayering(t *testing.T) {
 			continue
 		}
 		// Tests may use other layers (a store, a backend), never a driver,
-		// nor the WebAuthn library, but in the package built on it: a host
+		// nor the zxcvbn module the common-password list comes from, nor
+		// the WebAuthn library, but in the package built on it: a host
 		// with passkeys off must not meet it.
-		heavy := append([]string{webauthnLib}, drivers...)
+		heavy := append([]string{zxcvbnModule, webauthnLib}, drivers...)
 		if r.pkg == module+"/passkey/webauthn" {
-			heavy = drivers
+			heavy = append([]string{zxcvbnModule}, drivers...)
 		}
 		for _, dep := range deps(r.pkg, true) {
 			for _, f := range heavy {
