@@ -146,8 +146,7 @@ func recordEnded(b *Base, id uuid.UUID) {
 	case b.EndedSessions == "":
 		b.EndedSessions = s
 	case n >= MaxEndedSessions:
-		b.TokenEpoch++
-		b.KeptToken = ""
+		endAllInRecord(b)
 		b.EndedSessions = s
 	default:
 		b.EndedSessions += " " + s
