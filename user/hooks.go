@@ -127,10 +127,7 @@ func (m *Manager[U]) callHook(ctx context.Context, name string, id uuid.UUID, ca
 		if p == nil {
 			return
 		}
-		attrs := []slog.Attr{slog.String("hook", name)}
-		if id != uuid.Nil {
-			attrs = append(attrs, slog.String("user_id", id.String()))
-		}
+		attrs := hookAttrs(name, id)
 		// As the router's recover: the panic value may hold secrets;
 		// only a runtime error's text is known to be safe.
 		if re, ok := p.(runtime.Error); ok {
@@ -141,6 +138,16 @@ func (m *Manager[U]) callHook(ctx context.Context, name string, id uuid.UUID, ca
 		err = &hookPanic{hook: name}
 	}()
 	return call()
+}
+
+// hookAttrs are the log attributes that name a hook call: the hook, and
+// the user when there is one (id is uuid.Nil when there is none).
+func hookAttrs(name string, id uuid.UUID) []slog.Attr {
+	attrs := []slog.Attr{slog.String("hook", name)}
+	if id != uuid.Nil {
+		attrs = append(attrs, slog.String("user_id", id.String()))
+	}
+	return attrs
 }
 
 // runAfter runs an After* hook, whose failure or panic can only be logged:

@@ -61,35 +61,47 @@ func (m *Manager[U]) checkLogin(ctx context.Context, email, password string) (c 
 	}
 	b := u.UserBase()
 	c.user, c.userID = u, b.ID
-	if IsUnusablePassword(b.HashedPassword) {
-		// A user without a password (signed up through a provider) fails
-		// like a wrong password, at the same cost.
-		if err := check.verifyDummy(ctx, password); err != nil {
-			return c, err
-		}
-		return fail(LoginNoPassword)
-	}
-	ok, rehash, err := check.verify(ctx, password, b.HashedPassword)
-	if errors.Is(err, auth.ErrMalformedHash) {
-		// The error says which rule the hash broke (a limit, a format),
-		// never the hash.
-		m.log.LogAttrs(ctx, slog.LevelError, "login failed: stored password hash is unusable", slog.String("user_id", b.ID.String()), slog.String("error", err.Error()))
-		// Refused before any hashing; spend the usual cost so that timing
-		// does not single this account out.
-		if err := check.verifyDummy(ctx, password); err != nil {
-			return c, err
-		}
-		c.failure = LoginUnusableHash
-		return c, ErrInvalidCredentials
-	}
-	if err != nil {
+	failure, rehash, err := m.verifyStored(ctx, check, b.ID, password, b.HashedPassword, "login failed: stored password hash is unusable")
+	switch {
+	case err != nil:
 		return c, err
-	}
-	if !ok {
-		return fail(LoginWrongPassword)
+	case failure == LoginUnusableHash:
+		// Logged as an error by verifyStored already.
+		c.failure = failure
+		return c, ErrInvalidCredentials
+	case failure != "":
+		return fail(failure)
 	}
 	c.rehash = rehash
 	return c, nil
+}
+
+// verifyStored checks password against hash, the stored password of the
+// user id, at the cost of one verification whatever is stored, and returns
+// why it was refused ("" when it is right: then rehash says the hash should
+// be replaced). A user without a password (signed up through a provider)
+// and an unusable hash fail like a wrong password, at the same cost, so
+// that timing singles no account out; an unusable hash is logged as an
+// error with msg. err is the hasher's failure, the login undecided.
+func (m *Manager[U]) verifyStored(ctx context.Context, check passwordCheck, id uuid.UUID, password, hash, msg string) (failure LoginFailure, rehash bool, err error) {
+	if IsUnusablePassword(hash) {
+		return LoginNoPassword, false, check.verifyDummy(ctx, password)
+	}
+	ok, rehash, err := check.verify(ctx, password, hash)
+	if errors.Is(err, auth.ErrMalformedHash) {
+		// The error says which rule the hash broke (a limit, a format),
+		// never the hash.
+		m.log.LogAttrs(ctx, slog.LevelError, msg, slog.String("user_id", id.String()), slog.String("error", err.Error()))
+		// Refused before any hashing: spend the usual cost.
+		return LoginUnusableHash, false, check.verifyDummy(ctx, password)
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if !ok {
+		return LoginWrongPassword, false, nil
+	}
+	return "", rehash, nil
 }
 
 // afterFailedLogin runs the AfterFailedLogin hook, if any. id is the

@@ -498,9 +498,5 @@ func (m *Manager[U]) after(ctx context.Context, name string, id uuid.UUID, hook 
 
 // hookFailed logs a hook's error; id is uuid.Nil when there is no user.
 func (m *Manager[U]) hookFailed(ctx context.Context, name string, id uuid.UUID, err error) {
-	attrs := []slog.Attr{slog.String("hook", name)}
-	if id != uuid.Nil {
-		attrs = append(attrs, slog.String("user_id", id.String()))
-	}
-	m.log.LogAttrs(ctx, slog.LevelError, "hook failed", append(attrs, slog.String("error", err.Error()))...)
+	m.log.LogAttrs(ctx, slog.LevelError, "hook failed", append(hookAttrs(name, id), slog.String("error", err.Error()))...)
 }

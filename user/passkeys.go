@@ -619,7 +619,7 @@ func (m *Manager[U]) CompleteLoginTicketPasskey(ctx context.Context, ticket, bac
 	if err != nil {
 		return zero, err
 	}
-	digest := auth.TokenDigest(ticket)
+	digest := c.Digest
 	// A refusal costs the ticket a try, as a wrong code does; a possible
 	// clone is logged as such besides.
 	fail := func(cause error) (U, error) {
@@ -655,22 +655,16 @@ func (m *Manager[U]) CompleteLoginTicketPasskey(ctx context.Context, ticket, bac
 	return u, nil
 }
 
-// liveTicket returns the login ticket's challenge and its user, if the
-// ticket is of the backend, has tries left and has not expired, and its
-// user is there and active; else ErrBadTicket. Nothing is spent.
+// liveTicket returns the login ticket's challenge (ticketChallenge) and its
+// user, if the ticket has not expired and its user is there and active;
+// else ErrBadTicket. Nothing is spent.
 func (m *Manager[U]) liveTicket(ctx context.Context, ticket, backend string) (Challenge, U, error) {
 	var zero U
-	if !auth.IsRandomToken(ticket) {
-		return Challenge{}, zero, ErrBadTicket
-	}
-	c, err := m.tf.challenges.GetChallenge(ctx, auth.TokenDigest(ticket))
-	if errors.Is(err, ErrNotFound) {
-		return Challenge{}, zero, ErrBadTicket
-	}
+	c, err := m.ticketChallenge(ctx, ticket, backend)
 	if err != nil {
 		return Challenge{}, zero, err
 	}
-	if c.Kind != ChallengeLoginTicket || c.Backend != backend || c.TriesLeft < 1 || !m.tf.now().Before(c.ExpiresAt) {
+	if !m.tf.now().Before(c.ExpiresAt) {
 		return Challenge{}, zero, ErrBadTicket
 	}
 	u, err := m.store.Get(ctx, c.UserID)

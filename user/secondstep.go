@@ -168,20 +168,11 @@ func (m *Manager[U]) CompleteLoginTicket(ctx context.Context, ticket, backend, c
 	if err != nil {
 		return zero, err
 	}
-	if !auth.IsRandomToken(ticket) {
-		return zero, ErrBadTicket
-	}
-	digest := auth.TokenDigest(ticket)
-	c, err := m.tf.challenges.GetChallenge(ctx, digest)
-	if errors.Is(err, ErrNotFound) {
-		return zero, ErrBadTicket
-	}
+	c, err := m.ticketChallenge(ctx, ticket, backend)
 	if err != nil {
 		return zero, err
 	}
-	if c.Kind != ChallengeLoginTicket || c.Backend != backend || c.TriesLeft < 1 {
-		return zero, ErrBadTicket
-	}
+	digest := c.Digest
 	if !m.tf.now().Before(c.ExpiresAt) {
 		m.dropTicket(ctx, digest)
 		return zero, ErrBadTicket
@@ -307,17 +298,11 @@ func (m *Manager[U]) dropTicket(ctx context.Context, digest string) {
 // CompleteLoginTicket's, without ErrBadCode.
 func (m *Manager[U]) LoginTicketOwner(ctx context.Context, ticket, backend string) (U, error) {
 	var zero U
-	if !auth.IsRandomToken(ticket) {
-		return zero, ErrBadTicket
-	}
-	c, err := m.tf.challenges.GetChallenge(ctx, auth.TokenDigest(ticket))
-	if errors.Is(err, ErrNotFound) {
-		return zero, ErrBadTicket
-	}
+	c, err := m.ticketChallenge(ctx, ticket, backend)
 	if err != nil {
 		return zero, err
 	}
-	if c.Kind != ChallengeLoginTicket || c.Backend != backend || c.TriesLeft < 1 || !m.tf.now().Before(c.ExpiresAt) {
+	if !m.tf.now().Before(c.ExpiresAt) {
 		return zero, ErrBadTicket
 	}
 	u, err := m.store.Get(ctx, c.UserID)
@@ -325,4 +310,26 @@ func (m *Manager[U]) LoginTicketOwner(ctx context.Context, ticket, backend strin
 		return zero, ErrBadTicket
 	}
 	return u, err
+}
+
+// ticketChallenge returns the challenge of a login ticket of the backend
+// with tries left, expired or not, its Digest that of ticket; else
+// ErrBadTicket, or the challenge store's error. Nothing is spent.
+func (m *Manager[U]) ticketChallenge(ctx context.Context, ticket, backend string) (Challenge, error) {
+	if !auth.IsRandomToken(ticket) {
+		return Challenge{}, ErrBadTicket
+	}
+	digest := auth.TokenDigest(ticket)
+	c, err := m.tf.challenges.GetChallenge(ctx, digest)
+	if errors.Is(err, ErrNotFound) {
+		return Challenge{}, ErrBadTicket
+	}
+	if err != nil {
+		return Challenge{}, err
+	}
+	if c.Kind != ChallengeLoginTicket || c.Backend != backend || c.TriesLeft < 1 {
+		return Challenge{}, ErrBadTicket
+	}
+	c.Digest = digest
+	return c, nil
 }

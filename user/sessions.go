@@ -1,7 +1,7 @@
 package user
 
 import (
-	"cmp"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -146,8 +146,7 @@ func recordEnded(b *Base, id uuid.UUID) {
 	case b.EndedSessions == "":
 		b.EndedSessions = s
 	case n >= MaxEndedSessions:
-		b.TokenEpoch++
-		b.KeptToken = ""
+		endAllInRecord(b)
 		b.EndedSessions = s
 	default:
 		b.EndedSessions += " " + s
@@ -244,7 +243,9 @@ func (m *Manager[U]) Sessions(ctx context.Context, u U) ([]Session, error) {
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.ID.String(), b.ID.String())
+		// The bytes' order is that of the canonical strings, without
+		// formatting two of them per comparison.
+		return bytes.Compare(a.ID[:], b.ID[:])
 	})
 	return list, nil
 }

@@ -80,7 +80,9 @@ func (m *Manager[U]) CheckSignIn(ctx context.Context, u U, how SignIn) error {
 	if how != SignInPassword && how != SignInOAuth {
 		return nil
 	}
-	codes, keys := m.TwoFactorReady() == nil, m.PasskeysReady() == nil
+	// TwoFactorReady() == nil and PasskeysReady() == nil, without making
+	// their errors on every sign-in of a Manager that lacks them.
+	codes, keys := m.tf.missing == "", m.pk.on()
 	if !codes && !keys {
 		return nil
 	}

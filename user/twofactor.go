@@ -185,26 +185,15 @@ func (m *Manager[U]) checkPassword(ctx context.Context, u U, password, purpose s
 			slog.String("purpose", purpose), slog.String("reason", reason))
 		return zero, ErrBadPassword
 	}
-	if IsUnusablePassword(hash) {
-		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
-			return zero, err
-		}
-		return fail("no password set")
-	}
-	ok, rehash, err := m.hasher.Verify(ctx, password, hash)
-	if errors.Is(err, auth.ErrMalformedHash) {
-		m.log.LogAttrs(ctx, slog.LevelError, "stored password hash is unusable", slog.String("user_id", id.String()), slog.String("error", err.Error()))
-		// An unusable hash is refused before any hashing; spend the usual
-		// cost, as a login does, so timing does not single it out.
-		if err := m.hasher.VerifyDummy(ctx, password); err != nil {
-			return zero, err
-		}
-		return fail("unusable hash")
-	}
-	if err != nil {
+	failure, rehash, err := m.verifyStored(ctx, passwordCheck{hasher: m.hasher}, id, password, hash, "stored password hash is unusable")
+	switch {
+	case err != nil:
 		return zero, err
-	}
-	if !ok {
+	case failure == LoginNoPassword:
+		return fail("no password set")
+	case failure == LoginUnusableHash:
+		return fail("unusable hash")
+	case failure != "":
 		return fail("wrong password")
 	}
 	if rehash {
