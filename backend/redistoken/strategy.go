@@ -265,11 +265,7 @@ func (s *Strategy) ReadSession(ctx context.Context, token string) (backend.Token
 	if v.session == uuid.Nil {
 		v.session, v.origin = auth.TokenSessionID(digest), encodeOrigin(auth.Origin{})
 	}
-	last := v.lastUsed
-	if last.Before(v.created) {
-		last = v.created
-	}
-	if now.Sub(last) >= backend.TouchInterval {
+	if backend.TouchDue(v.created, v.lastUsed, now) {
 		v.lastUsed = now
 		_ = s.client.SetArgs(ctx, key, v.encode(), redis.SetArgs{Mode: "XX", KeepTTL: true}).Err()
 	}
