@@ -166,19 +166,10 @@ func (s *DatabaseStrategy) ReadSession(ctx context.Context, token string) (Token
 		_ = s.store.DeleteToken(ctx, digest)
 		return TokenInfo{}, errExpiredToken
 	}
-	if touchDue(at.CreatedAt, at.LastUsedAt, now) {
+	if TouchDue(at.CreatedAt, at.LastUsedAt, now) {
 		_ = s.store.TouchToken(ctx, digest, now)
 	}
 	return TokenInfo{UserID: at.UserID, SessionID: accessSessionID(at)}, nil
-}
-
-// touchDue reports whether a token last used at last (zero: never since
-// its creation at created) should have now written as its LastUsedAt.
-func touchDue(created, last, now time.Time) bool {
-	if last.Before(created) {
-		last = created
-	}
-	return now.Sub(last) >= TouchInterval
 }
 
 // accessSessionID is the session a stored token belongs to.

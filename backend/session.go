@@ -15,6 +15,17 @@ import (
 // session and interval, so that reading a token stays a read.
 const TouchInterval = time.Minute
 
+// TouchDue reports whether a read at now of a server-side token created at
+// created and last used at lastUsed (zero, or before created: never since
+// its creation) should write now as its last use: once it is TouchInterval
+// old. Every strategy that records last use decides it here.
+func TouchDue(created, lastUsed, now time.Time) bool {
+	if lastUsed.Before(created) {
+		lastUsed = created
+	}
+	return now.Sub(lastUsed) >= TouchInterval
+}
+
 // Login is what a sign-in tells the strategy issuing its token, and the
 // refresher issuing its refresh token, through the context (WithLogin):
 // the session they begin and where the client is.

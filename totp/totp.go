@@ -216,25 +216,21 @@ func Step(t time.Time) int64 {
 // authenticator app shows at t. Errors: ErrMalformedSecret, or ErrWrongCode
 // for a time before 1970.
 func Code(secret string, t time.Time) (string, error) {
-	if _, err := ParseSecret(secret); err != nil {
+	key, err := ParseSecret(secret)
+	if err != nil {
 		return "", err
 	}
 	step := Step(t)
 	if step < 0 {
 		return "", ErrWrongCode
 	}
-	return stepCode(strings.ToUpper(secret), step)
+	return stepCode(key, step), nil
 }
 
-// stepCode computes the code of a parsed, upper-case secret for a step:
-// HOTP (RFC 4226 section 5.3) with the step as the counter (RFC 6238
-// section 4.2).
-func stepCode(secret string, step int64) (string, error) {
-	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
-	if err != nil {
-		return "", ErrMalformedSecret
-	}
-	return hotp(sha1.New, key, uint64(step), Digits), nil
+// stepCode computes the code of a decoded secret for a step: HOTP (RFC 4226
+// section 5.3) with the step as the counter (RFC 6238 section 4.2).
+func stepCode(key []byte, step int64) string {
+	return hotp(sha1.New, key, uint64(step), Digits)
 }
 
 // hotp is RFC 4226's HOTP value of counter under key, as digits decimal
@@ -273,20 +269,17 @@ func Verify(secret, code string, t time.Time) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := ParseSecret(secret); err != nil {
+	key, err := ParseSecret(secret)
+	if err != nil {
 		return 0, err
 	}
-	secret = strings.ToUpper(secret)
 	now := Step(t)
 	matched := int64(-1)
 	for step := now - Skew; step <= now+Skew; step++ {
 		if step < 0 {
 			continue
 		}
-		want, err := stepCode(secret, step)
-		if err != nil {
-			return 0, err
-		}
+		want := stepCode(key, step)
 		if subtle.ConstantTimeCompare([]byte(want), []byte(digits)) == 1 {
 			matched = step
 		}

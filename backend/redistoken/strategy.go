@@ -265,11 +265,7 @@ func (s *Strategy) ReadSession(ctx context.Context, token string) (backend.Token
 	if v.session == uuid.Nil {
 		v.session, v.origin = auth.TokenSessionID(digest), encodeOrigin(auth.Origin{})
 	}
-	last := v.lastUsed
-	if last.Before(v.created) {
-		last = v.created
-	}
-	if now.Sub(last) >= backend.TouchInterval {
+	if backend.TouchDue(v.created, v.lastUsed, now) {
 		v.lastUsed = now
 		_ = s.client.SetArgs(ctx, key, v.encode(), redis.SetArgs{Mode: "XX", KeepTTL: true}).Err()
 	}
@@ -318,7 +314,8 @@ func (s *Strategy) RevokeUserExcept(ctx context.Context, userID uuid.UUID, keep 
 }
 
 // liveTokens returns the user's tokens live at now, read from the index and
-// the keys it names, with their digests.
+// the keys it names, with their digests and sessions (TokenSessionID of the
+// digest for a key of the old form).
 func (s *Strategy) liveTokens(ctx context.Context, userID uuid.UUID, now time.Time) ([]auth.AccessToken, error) {
 	digests, err := s.client.ZRangeByScore(ctx, s.userKey(userID), &redis.ZRangeBy{
 		Min: "(" + strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf",
@@ -343,6 +340,9 @@ func (s *Strategy) liveTokens(ctx context.Context, userID uuid.UUID, now time.Ti
 		v, ok := parseValue(str)
 		if !ok || v.userID != userID || !now.Before(v.created.Add(s.lifetime)) {
 			continue
+		}
+		if v.session == uuid.Nil {
+			v.session = auth.TokenSessionID(digests[i]) // the old form, as ReadSession reads it
 		}
 		tokens = append(tokens, auth.AccessToken{
 			Digest: digests[i], UserID: v.userID, CreatedAt: v.created, SessionID: v.session,
@@ -381,7 +381,7 @@ func (s *Strategy) EndSession(ctx context.Context, userID, sessionID uuid.UUID) 
 	}
 	var digests []string
 	for _, at := range tokens {
-		if at.SessionID == sessionID || (at.SessionID == uuid.Nil && auth.TokenSessionID(at.Digest) == sessionID) {
+		if at.SessionID == sessionID {
 			digests = append(digests, at.Digest)
 		}
 	}
