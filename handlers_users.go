@@ -99,11 +99,8 @@ func (a *UsersAuth[U]) lookup(r *http.Request) (U, error) {
 // the path names: the check comes first, so existence never leaks to
 // others.
 func (a *UsersAuth[U]) superuserTarget(r *http.Request) (U, error) {
-	if _, err := a.current(r, a.superReq); err != nil {
-		var zero U
-		return zero, err
-	}
-	return a.lookup(r)
+	_, u, err := a.superuserSession(r)
+	return u, err
 }
 
 // handleGetUser serves GET /users/{id}.
