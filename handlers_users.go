@@ -65,9 +65,8 @@ func (a *UsersAuth[U]) patchMe(w http.ResponseWriter, r *http.Request) error {
 // UPDATE_USER_BAD_CURRENT_PASSWORD and counts as a failed login of the
 // account, so a stolen session cannot guess its way to the password.
 func (a *UsersAuth[U]) reauthenticate(r *http.Request, u U, obj wire.Object) error {
-	var errs wire.Errors
-	current, _ := obj.String("current_password", true, false, &errs)
-	if err := errs.Err(); err != nil {
+	current, err := requiredString(obj, "current_password")
+	if err != nil {
 		return err
 	}
 	ctx := hookContext(r)
