@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/usersauth/usersauth/auth"
+	"github.com/usersauth/usersauth/backend/strategytest"
 	"github.com/usersauth/usersauth/internal/apptest"
 	"github.com/usersauth/usersauth/totp"
 	"github.com/usersauth/usersauth/user"
@@ -214,7 +215,7 @@ func BenchmarkLoginThrottle(b *testing.B) {
 // second step of a login on the memory store (a fresh ticket and code for
 // each, made outside the timing).
 func BenchmarkSecondStep(b *testing.B) {
-	clock := &testClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := strategytest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	ta := newUserApp(b, func(o *Options[*user.User]) {
 		o.TwoFactor = &TwoFactor{Issuer: "Camelot"}
 		o.Now = clock.Now
@@ -253,7 +254,7 @@ func BenchmarkSecondStep(b *testing.B) {
 // user without a second factor and for one with: the same work, as the
 // factors are asked only at sign-in.
 func BenchmarkGetMeTwoFactor(b *testing.B) {
-	clock := &testClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := strategytest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	ta := newUserApp(b, func(o *Options[*user.User]) {
 		o.TwoFactor = &TwoFactor{Issuer: "Camelot"}
 		o.Now = clock.Now

@@ -37,7 +37,7 @@ func (a *UsersAuth[U]) acceptEmail(w http.ResponseWriter, r *http.Request, name 
 }
 
 func (a *UsersAuth[U]) queueEmail(w http.ResponseWriter, r *http.Request, name string, rule throttle.Rule, work func(context.Context, string) error) error {
-	if _, err := a.limiter.perAddress(r, name, rule); err != nil {
+	if err := a.limiter.perAddress(r, name, rule); err != nil {
 		return err
 	}
 	email, err := readEmail(w, r)
@@ -73,7 +73,7 @@ func (a *UsersAuth[U]) handleResetPassword(w http.ResponseWriter, r *http.Reques
 }
 
 func (a *UsersAuth[U]) resetPassword(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.limiter.perAddress(r, "reset-password", a.limiter.limits.ResetPassword); err != nil {
+	if err := a.limiter.perAddress(r, "reset-password", a.limiter.limits.ResetPassword); err != nil {
 		return err
 	}
 	obj, err := wire.ReadObject(w, r)
@@ -98,7 +98,7 @@ func (a *UsersAuth[U]) handleVerify(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *UsersAuth[U]) verify(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.limiter.perAddress(r, "verify", a.limiter.limits.Verify); err != nil {
+	if err := a.limiter.perAddress(r, "verify", a.limiter.limits.Verify); err != nil {
 		return err
 	}
 	obj, err := wire.ReadObject(w, r)

@@ -60,7 +60,7 @@ func (a *UsersAuth[U]) authorize(w http.ResponseWriter, r *http.Request, p *oaut
 // cannot break the genuine one of the same sign-in.
 func (a *UsersAuth[U]) readCallback(w http.ResponseWriter, r *http.Request, p *oauthProvider, userID *uuid.UUID) (oauthflow.Callback, error) {
 	callbackHeaders(w)
-	if _, err := a.limiter.perAddress(r, "oauth-callback", a.limiter.limits.OAuthCallback); err != nil {
+	if err := a.limiter.perAddress(r, "oauth-callback", a.limiter.limits.OAuthCallback); err != nil {
 		return oauthflow.Callback{}, err
 	}
 	cb, err := p.flow.ReadCallback(r, a.oauth.states, userID)

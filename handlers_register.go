@@ -14,7 +14,7 @@ func (a *UsersAuth[U]) handleRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *UsersAuth[U]) register(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.limiter.perAddress(r, "register", a.limiter.limits.Register); err != nil {
+	if err := a.limiter.perAddress(r, "register", a.limiter.limits.Register); err != nil {
 		return err
 	}
 	obj, err := wire.ReadObject(w, r)

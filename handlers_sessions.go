@@ -92,7 +92,7 @@ func (a *UsersAuth[U]) handleEndUserSession(w http.ResponseWriter, r *http.Reque
 }
 
 // superuserSession checks that the caller is a superuser, then finds the
-// user the path names, as superuserTarget does, and returns the caller's
+// user the path names (see superuserTarget), and returns the caller's
 // session too.
 func (a *UsersAuth[U]) superuserSession(r *http.Request) (session[U], U, error) {
 	s, err := a.current(r, a.superReq)

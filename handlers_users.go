@@ -65,9 +65,8 @@ func (a *UsersAuth[U]) patchMe(w http.ResponseWriter, r *http.Request) error {
 // UPDATE_USER_BAD_CURRENT_PASSWORD and counts as a failed login of the
 // account, so a stolen session cannot guess its way to the password.
 func (a *UsersAuth[U]) reauthenticate(r *http.Request, u U, obj wire.Object) error {
-	var errs wire.Errors
-	current, _ := obj.String("current_password", true, false, &errs)
-	if err := errs.Err(); err != nil {
+	current, err := requiredString(obj, "current_password")
+	if err != nil {
 		return err
 	}
 	ctx := hookContext(r)
@@ -99,11 +98,8 @@ func (a *UsersAuth[U]) lookup(r *http.Request) (U, error) {
 // the path names: the check comes first, so existence never leaks to
 // others.
 func (a *UsersAuth[U]) superuserTarget(r *http.Request) (U, error) {
-	if _, err := a.current(r, a.superReq); err != nil {
-		var zero U
-		return zero, err
-	}
-	return a.lookup(r)
+	_, u, err := a.superuserSession(r)
+	return u, err
 }
 
 // handleGetUser serves GET /users/{id}.

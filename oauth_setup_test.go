@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/backend/strategytest"
 	"github.com/usersauth/usersauth/internal/apptest"
 	"github.com/usersauth/usersauth/oauth"
 	"github.com/usersauth/usersauth/oauth/devprovider"
@@ -34,24 +35,6 @@ const (
 	frontend        = "https://app.camelot.bt"
 )
 
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // oauthEnv is a development provider and an application using it.
 type oauthEnv struct {
 	t          testing.TB
@@ -62,7 +45,7 @@ type oauthEnv struct {
 	store      user.Store[*user.User]
 	mem        *memory.Store[*user.User] // when the store is the memory one
 	hasher     *countingHasher
-	clock      *testClock
+	clock      *strategytest.Clock
 	logs       *lockedWriter
 	registered atomic.Int64 // AfterRegister calls
 	logins     atomic.Int64 // AfterLogin calls
@@ -103,7 +86,7 @@ var providerNames = []string{"dev", "dev2", "devcookie"}
 // cookie backend and "dev2" by jwt, over a memory store.
 func newOAuthEnv(t testing.TB, configure func(*oauthConfig)) *oauthEnv {
 	t.Helper()
-	e := &oauthEnv{t: t, clock: &testClock{t: time.Now()}, logs: &lockedWriter{}}
+	e := &oauthEnv{t: t, clock: strategytest.NewClock(time.Now()), logs: &lockedWriter{}}
 	e.app = httptest.NewUnstartedServer(nil)
 	appURL := "http://" + e.app.Listener.Addr().String()
 	var redirects []string

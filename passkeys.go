@@ -214,7 +214,7 @@ func (a *UsersAuth[U]) passkeyBegin(w http.ResponseWriter, r *http.Request, m *m
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	if _, err := a.limiter.perAddress(r, "passkey", a.limiter.limits.PasskeyBegin); err != nil {
+	if err := a.limiter.perAddress(r, "passkey", a.limiter.limits.PasskeyBegin); err != nil {
 		return err
 	}
 	ctx := hookContext(r)

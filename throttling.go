@@ -223,10 +223,10 @@ func (l *limiter) lockout(ctx context.Context, event string, e counted) {
 }
 
 // perAddress counts r against rule under its client address, for the
-// routes limited per address. It returns the events taken, so a route can
-// give them back when the request failed for a reason of ours.
-func (l *limiter) perAddress(r *http.Request, event string, rule throttle.Rule) ([]counted, error) {
-	return l.take(r.Context(), event, counted{key: event + ":addr:" + l.clientKey(r), rule: rule})
+// routes limited per address.
+func (l *limiter) perAddress(r *http.Request, event string, rule throttle.Rule) error {
+	_, err := l.take(r.Context(), event, counted{key: event + ":addr:" + l.clientKey(r), rule: rule})
+	return err
 }
 
 // loginKeys are the two keys of a login or second step: the account (by

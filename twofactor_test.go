@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth/backend"
+	"github.com/usersauth/usersauth/backend/strategytest"
 	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/totp"
 	"github.com/usersauth/usersauth/user"
@@ -22,12 +23,12 @@ import (
 // backend.
 type tfApp struct {
 	*testApp[*user.User]
-	clock *testClock
+	clock *strategytest.Clock
 }
 
 func newTFApp(t *testing.T, configure func(*Options[*user.User])) *tfApp {
 	t.Helper()
-	clock := &testClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := strategytest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	ta := newUserApp(t, func(o *Options[*user.User]) {
 		o.TwoFactor = &TwoFactor{Issuer: "Camelot"}
 		o.Now = clock.Now
