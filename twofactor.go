@@ -404,7 +404,10 @@ func (a *UsersAuth[U]) withPassword(r *http.Request, u U, change func(context.Co
 		attempt.settle(ctx, user.ErrInvalidCredentials)
 		return err
 	}
-	attempt.settle(ctx, nil)
+	// Any other failure (a busy hashing pool, the store) decided nothing
+	// about the password: the attempt is given back, and only a success
+	// clears the account's failed logins.
+	attempt.settle(ctx, err)
 	return err
 }
 

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/auth"
 	"github.com/usersauth/usersauth/backend"
 	"github.com/usersauth/usersauth/backend/strategytest"
 	"github.com/usersauth/usersauth/store/memory"
@@ -425,5 +427,53 @@ func TestTwoFactorOAuth(t *testing.T) {
 	}
 	if strings.Contains(loc.RawQuery, frag.Get("ticket")) {
 		t.Fatal("the ticket is in the query")
+	}
+}
+
+// busyHasher answers auth.ErrBusy, as a saturated hashing pool does, while
+// busy is set.
+type busyHasher struct {
+	user.PasswordHasher
+	busy *atomic.Bool
+}
+
+func (h busyHasher) Verify(ctx context.Context, password, encoded string) (bool, bool, error) {
+	if h.busy.Load() {
+		return false, false, auth.ErrBusy
+	}
+	return h.PasswordHasher.Verify(ctx, password, encoded)
+}
+
+// TestEnrolmentBusyHasherKeepsFailedLogins: a password check of the
+// enrolment routes that the hashing pool refuses (503) decides nothing, so
+// it does not wipe the account's failed logins: after four wrong passwords
+// and a 503, the fifth wrong one is the last before 429.
+func TestEnrolmentBusyHasherKeepsFailedLogins(t *testing.T) {
+	var busy atomic.Bool
+	ta := newTFApp(t, func(o *Options[*user.User]) {
+		o.Hasher = busyHasher{PasswordHasher: o.Hasher, busy: &busy}
+		limits := DefaultLimits() // 5 failed logins per account
+		o.Limits = &limits
+	})
+	ta.register("alice@example.com", "alice's password")
+	token := ta.login("alice@example.com", "alice's password")
+	begin := func(status int) {
+		t.Helper()
+		res := ta.do(newReq("POST", "/users/me/2fa/totp").Bearer(token).JSON(`{"password":"wrong"}`))
+		if res.Status != status {
+			t.Fatalf("POST /users/me/2fa/totp: %d %s, want %d", res.Status, res.Body, status)
+		}
+	}
+	for range 4 {
+		begin(http.StatusBadRequest)
+	}
+	busy.Store(true)
+	begin(http.StatusServiceUnavailable)
+	busy.Store(false)
+	for _, status := range []int{http.StatusBadRequest, http.StatusTooManyRequests} {
+		res := ta.do(newReq("POST", "/auth/jwt/login").Form("username", "alice@example.com", "password", "wrong"))
+		if res.Status != status {
+			t.Fatalf("login: %d %s, want %d", res.Status, res.Body, status)
+		}
 	}
 }
