@@ -223,9 +223,15 @@ func (l *limiter) lockout(ctx context.Context, event string, e counted) {
 }
 
 // perAddress counts r against rule under its client address, for the
-// routes limited per address.
+// routes limited per address. A request whose address cannot be told
+// counts under none (clientKey), rather than every such client sharing
+// one count.
 func (l *limiter) perAddress(r *http.Request, event string, rule throttle.Rule) error {
-	_, err := l.take(r.Context(), event, counted{key: event + ":addr:" + l.clientKey(r), rule: rule})
+	k := l.clientKey(r)
+	if k == "" {
+		return nil
+	}
+	_, err := l.take(r.Context(), event, counted{key: event + ":addr:" + k, rule: rule})
 	return err
 }
 

@@ -30,10 +30,14 @@ func from(r *req, addr string) *req {
 }
 
 // remoteAddrs is a handler that sets RemoteAddr from a test header, as a
-// listener would, so one test process can be many clients.
+// listener would, so one test process can be many clients; "unix" gives
+// the RemoteAddr of a request over a Unix socket, which names no address.
 func remoteAddrs(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a := r.Header.Get("X-Test-Remote-Addr"); a != "" {
+		if a := r.Header.Get("X-Test-Remote-Addr"); a == "unix" {
+			r.RemoteAddr = "@"
+			r.Header.Del("X-Test-Remote-Addr")
+		} else if a != "" {
 			r.RemoteAddr = a + ":4711"
 			r.Header.Del("X-Test-Remote-Addr")
 		}
@@ -262,6 +266,13 @@ func TestRoutesThrottledPerAddress(t *testing.T) {
 			}
 			if s := ta.do(from(c.req(10), "198.51.100.2")).Status; s == http.StatusTooManyRequests {
 				t.Fatal("another address is throttled")
+			}
+			// Clients whose address cannot be told count under none,
+			// rather than all in one count that any of them exhausts.
+			for i := range 3 {
+				if s := ta.do(from(c.req(20+i), "unix")).Status; s == http.StatusTooManyRequests {
+					t.Fatalf("request %d over a Unix socket throttled", i)
+				}
 			}
 		})
 	}
