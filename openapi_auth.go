@@ -177,14 +177,13 @@ func (a *UsersAuth[U]) describeAuth(d *apiDoc, prefix string, m *mounted) {
 	if r, ok := d.forbidden(why403{crossSite: cookieCSRF}); ok {
 		responses = append(responses, r)
 	}
-	responses = append(responses, d.tooLarge(), d.unprocessable())
 	d.add(http.MethodPost, prefix+"/login", &apiOp{
 		name: name + "login",
 		description: "The OAuth2 password form with the e-mail as username. The answers to an unknown e-mail, a wrong " +
 			"password and an inactive user are the same.",
 		fields:    loginFields(),
 		fieldsIn:  formIn,
-		responses: append(d.throttled(responses, limits.LoginPerAccount, limits.LoginPerAddress), d.unavailable()),
+		responses: d.bodyAnswers(responses, limits.LoginPerAccount, limits.LoginPerAddress),
 	})
 
 	logout := &apiOp{
@@ -269,13 +268,12 @@ func (a *UsersAuth[U]) describeSecondStep(d *apiDoc, prefix string, m *mounted, 
 	if r, ok := d.forbidden(why403{crossSite: a.csrf != nil && m.Transport.CookieBased()}); ok {
 		responses = append(responses, r)
 	}
-	responses = append(responses, d.tooLarge(), d.unprocessable())
 	d.add(http.MethodPost, prefix+"/login/2fa", &apiOp{
 		name: name + "login_2fa",
 		description: "Completes a sign-in answered LOGIN_2FA_REQUIRED: the ticket and a code of the authenticator app, " +
 			"a recovery code or a passkey's credential. The answer is this backend's login answer.",
 		fields:    fields,
 		fieldsIn:  formOrJSONIn,
-		responses: append(d.throttled(responses, limits.LoginPerAccount, limits.LoginPerAddress), d.unavailable()),
+		responses: d.bodyAnswers(responses, limits.LoginPerAccount, limits.LoginPerAddress),
 	})
 }

@@ -27,11 +27,10 @@ func (a *UsersAuth[U]) describeTwoFactorUsers(d *apiDoc, prefix string) {
 	// users RequireTwoFactor names may call it.
 	enrol := func(method string, ok apiResponse, codes []string, throttled bool) []apiResponse {
 		r := append([]apiResponse{ok, d.badRequest(codes...), d.unauthorized()}, a.userForbidden(d, method, false, true)...)
-		r = append(r, d.tooLarge(), d.unprocessable())
-		if throttled {
-			r = d.throttled(r, limits.LoginPerAccount, limits.LoginPerAddress)
+		if !throttled {
+			return d.bodyAnswers(r)
 		}
-		return append(r, d.unavailable())
+		return d.bodyAnswers(r, limits.LoginPerAccount, limits.LoginPerAddress)
 	}
 
 	d.add(http.MethodGet, prefix+"/me/2fa", &apiOp{
