@@ -2,8 +2,6 @@ package integration
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -109,9 +107,7 @@ func testRedis(t testing.TB) (*redis.Client, string) {
 	if err := c.Ping(ctx).Err(); err != nil {
 		t.Fatalf("Redis: %v", err)
 	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	prefix := "usersauth_test:" + hex.EncodeToString(b) + ":"
+	prefix := "usersauth_test:" + testenv.RandomHex(t, 8) + ":"
 	t.Cleanup(func() {
 		defer c.Close()
 		var keys []string
