@@ -247,14 +247,6 @@ func (sa *sessionApp) cookieLogin(email, password string) map[string]*http.Cooki
 	return res.Cookies()
 }
 
-func cookiesOf(res response) map[string]*http.Cookie {
-	out := map[string]*http.Cookie{}
-	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
-		out[c.Name] = c
-	}
-	return out
-}
-
 // me is the status of GET /users/me with a bearer token.
 func (sa *sessionApp) me(token string) int {
 	sa.t.Helper()
