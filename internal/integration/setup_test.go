@@ -269,7 +269,7 @@ func (sa *sessionApp) superuser() string {
 
 func (sa *sessionApp) logText() string { return sa.logs.String() }
 
-// refreshBody is a bearer refresh request as a form.
+// refreshForm is a bearer refresh request as a form.
 func refreshForm(token string) *req {
 	return newReq("POST", "/auth/bearer/refresh").Form("grant_type", "refresh_token", "refresh_token", token)
 }
