@@ -105,6 +105,13 @@ func (a *UsersAuth[U]) userForbidden(d *apiDoc, method string, superuser, enroll
 	return []apiResponse{r}
 }
 
+// userAnswers are the answers of a route that needs a user: its own, the
+// 401, the 403 of userForbidden, then more and the 503 of every route.
+func (a *UsersAuth[U]) userAnswers(d *apiDoc, method string, superuser, enrolling bool, own []apiResponse, more ...apiResponse) []apiResponse {
+	r := append(append(own, d.unauthorized()), a.userForbidden(d, method, superuser, enrolling)...)
+	return append(append(r, more...), d.unavailable())
+}
+
 // loginSuccess is m's answer to a sign-in, the one every way in gives: a
 // bearer token (and a refresh token) in JSON, or the cookies.
 func (a *UsersAuth[U]) loginSuccess(d *apiDoc, m *mounted) apiResponse {
@@ -190,7 +197,7 @@ func (a *UsersAuth[U]) describeAuth(d *apiDoc, prefix string, m *mounted) {
 		name:        name + "logout",
 		description: "Ends the session of the token, which may come through any backend; this backend answers.",
 		user:        true,
-		responses:   append(append([]apiResponse{logoutSuccess(m), d.unauthorized()}, a.userForbidden(d, http.MethodPost, false, true)...), d.unavailable()),
+		responses:   a.userAnswers(d, http.MethodPost, false, true, []apiResponse{logoutSuccess(m)}),
 	}
 	if m.refresher != nil && !m.Transport.CookieBased() {
 		logout.description += " A refresh_token in the body ends its family too."
@@ -205,7 +212,7 @@ func (a *UsersAuth[U]) describeAuth(d *apiDoc, prefix string, m *mounted) {
 		description: "Ends every session of the user, on every device and backend, then answers as logout. JWTs of a " +
 			"strategy that is not revocable live until they expire.",
 		user:      true,
-		responses: append(append([]apiResponse{logoutSuccess(m), d.unauthorized()}, a.userForbidden(d, http.MethodPost, false, true)...), d.unavailable()),
+		responses: a.userAnswers(d, http.MethodPost, false, true, []apiResponse{logoutSuccess(m)}),
 	})
 
 	if m.refresher != nil {

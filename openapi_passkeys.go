@@ -64,8 +64,7 @@ func (a *UsersAuth[U]) describePasskeyUsers(d *apiDoc, prefix string) {
 		return
 	}
 	mine := func(method string, ok apiResponse, more ...apiResponse) []apiResponse {
-		r := append([]apiResponse{ok, d.unauthorized()}, a.userForbidden(d, method, false, true)...)
-		return append(append(r, more...), d.unavailable())
+		return a.userAnswers(d, method, false, true, []apiResponse{ok}, more...)
 	}
 	passkey := func(required []string) *openapi.Schema {
 		s := object(required,
