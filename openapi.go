@@ -275,13 +275,13 @@ func pathParameter(name, path string) *openapi.Parameter {
 	switch {
 	case name == "id" && strings.Contains(path, "/passkeys/"):
 		p.Description = "The passkey's id."
-		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
+		p.Schema = uuidString()
 	case name == "id":
 		p.Description = "The user's id. An id that is not a UUID is answered as an unknown one, 404."
-		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
+		p.Schema = uuidString()
 	case name == "session":
 		p.Description = "The session's id, as the session listing gives it."
-		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
+		p.Schema = uuidString()
 	case name == "provider":
 		p.Description = "The name of the identity provider (Provider.Name)."
 	}
