@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -235,11 +236,7 @@ func (a *UsersAuth[U]) openAPIDocument() openAPIBuild {
 
 // sortMap orders components by name, as FastAPI writes them.
 func sortMap[T any](m openapi.Map[T]) {
-	for i := 1; i < len(m); i++ {
-		for j := i; j > 0 && m[j].Key < m[j-1].Key; j-- {
-			m[j], m[j-1] = m[j-1], m[j]
-		}
-	}
+	slices.SortFunc(m, func(a, b openapi.Entry[T]) int { return strings.Compare(a.Key, b.Key) })
 }
 
 // operation turns op into the document's operation for method on path.
@@ -278,13 +275,13 @@ func pathParameter(name, path string) *openapi.Parameter {
 	switch {
 	case name == "id" && strings.Contains(path, "/passkeys/"):
 		p.Description = "The passkey's id."
-		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
+		p.Schema = uuidString()
 	case name == "id":
 		p.Description = "The user's id. An id that is not a UUID is answered as an unknown one, 404."
-		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
+		p.Schema = uuidString()
 	case name == "session":
 		p.Description = "The session's id, as the session listing gives it."
-		p.Schema = &openapi.Schema{Type: "string", Format: "uuid"}
+		p.Schema = uuidString()
 	case name == "provider":
 		p.Description = "The name of the identity provider (Provider.Name)."
 	}

@@ -105,6 +105,13 @@ func (a *UsersAuth[U]) userForbidden(d *apiDoc, method string, superuser, enroll
 	return []apiResponse{r}
 }
 
+// userAnswers are the answers of a route that needs a user: its own, the
+// 401, the 403 of userForbidden, then more and the 503 of every route.
+func (a *UsersAuth[U]) userAnswers(d *apiDoc, method string, superuser, enrolling bool, own []apiResponse, more ...apiResponse) []apiResponse {
+	r := append(append(own, d.unauthorized()), a.userForbidden(d, method, superuser, enrolling)...)
+	return append(append(r, more...), d.unavailable())
+}
+
 // loginSuccess is m's answer to a sign-in, the one every way in gives: a
 // bearer token (and a refresh token) in JSON, or the cookies.
 func (a *UsersAuth[U]) loginSuccess(d *apiDoc, m *mounted) apiResponse {
@@ -177,21 +184,20 @@ func (a *UsersAuth[U]) describeAuth(d *apiDoc, prefix string, m *mounted) {
 	if r, ok := d.forbidden(why403{crossSite: cookieCSRF}); ok {
 		responses = append(responses, r)
 	}
-	responses = append(responses, d.tooLarge(), d.unprocessable())
 	d.add(http.MethodPost, prefix+"/login", &apiOp{
 		name: name + "login",
 		description: "The OAuth2 password form with the e-mail as username. The answers to an unknown e-mail, a wrong " +
 			"password and an inactive user are the same.",
 		fields:    loginFields(),
 		fieldsIn:  formIn,
-		responses: append(d.throttled(responses, limits.LoginPerAccount, limits.LoginPerAddress), d.unavailable()),
+		responses: d.bodyAnswers(responses, limits.LoginPerAccount, limits.LoginPerAddress),
 	})
 
 	logout := &apiOp{
 		name:        name + "logout",
 		description: "Ends the session of the token, which may come through any backend; this backend answers.",
 		user:        true,
-		responses:   append(append([]apiResponse{logoutSuccess(m), d.unauthorized()}, a.userForbidden(d, http.MethodPost, false, true)...), d.unavailable()),
+		responses:   a.userAnswers(d, http.MethodPost, false, true, []apiResponse{logoutSuccess(m)}),
 	}
 	if m.refresher != nil && !m.Transport.CookieBased() {
 		logout.description += " A refresh_token in the body ends its family too."
@@ -206,7 +212,7 @@ func (a *UsersAuth[U]) describeAuth(d *apiDoc, prefix string, m *mounted) {
 		description: "Ends every session of the user, on every device and backend, then answers as logout. JWTs of a " +
 			"strategy that is not revocable live until they expire.",
 		user:      true,
-		responses: append(append([]apiResponse{logoutSuccess(m), d.unauthorized()}, a.userForbidden(d, http.MethodPost, false, true)...), d.unavailable()),
+		responses: a.userAnswers(d, http.MethodPost, false, true, []apiResponse{logoutSuccess(m)}),
 	})
 
 	if m.refresher != nil {
@@ -269,13 +275,12 @@ func (a *UsersAuth[U]) describeSecondStep(d *apiDoc, prefix string, m *mounted, 
 	if r, ok := d.forbidden(why403{crossSite: a.csrf != nil && m.Transport.CookieBased()}); ok {
 		responses = append(responses, r)
 	}
-	responses = append(responses, d.tooLarge(), d.unprocessable())
 	d.add(http.MethodPost, prefix+"/login/2fa", &apiOp{
 		name: name + "login_2fa",
 		description: "Completes a sign-in answered LOGIN_2FA_REQUIRED: the ticket and a code of the authenticator app, " +
 			"a recovery code or a passkey's credential. The answer is this backend's login answer.",
 		fields:    fields,
 		fieldsIn:  formOrJSONIn,
-		responses: append(d.throttled(responses, limits.LoginPerAccount, limits.LoginPerAddress), d.unavailable()),
+		responses: d.bodyAnswers(responses, limits.LoginPerAccount, limits.LoginPerAddress),
 	})
 }

@@ -134,8 +134,7 @@ func (a *UsersAuth[U]) describeAssociate(d *apiDoc, prefix string, p *oauthProvi
 		description: "The provider's authorization URL for linking an account to the signed-in user.",
 		user:        true,
 		params:      authorizeParams(p),
-		responses: append(append([]apiResponse{a.authorizeSuccess(d, p), d.unauthorized()},
-			a.userForbidden(d, http.MethodGet, false, false)...), d.unprocessable(), d.unavailable()),
+		responses:   a.userAnswers(d, http.MethodGet, false, false, []apiResponse{a.authorizeSuccess(d, p)}, d.unprocessable()),
 	})
 	responses := append([]apiResponse{jsonResponse(http.StatusOK, "The user, with the account linked.", a.userRead(d))},
 		redirected(p, "To redirect_to, the account linked; a failure as ?error=<detail>.")...)
@@ -161,11 +160,8 @@ func (a *UsersAuth[U]) describeOAuthUsers(d *apiDoc, prefix string) {
 		name:        "users:unlink_oauth",
 		description: "Unlinks the signed-in user's accounts at the provider.",
 		user:        true,
-		responses: append(append([]apiResponse{
-			noContent("Unlinked."),
-			d.badRequest(codeOAuthLastSignInMethod),
-			d.unauthorized(),
-		}, a.userForbidden(d, http.MethodDelete, false, false)...),
-			d.notFound("The user has no account at this provider."), d.unavailable()),
+		responses: a.userAnswers(d, http.MethodDelete, false, false,
+			[]apiResponse{noContent("Unlinked."), d.badRequest(codeOAuthLastSignInMethod)},
+			d.notFound("The user has no account at this provider.")),
 	})
 }

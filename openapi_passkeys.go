@@ -40,7 +40,6 @@ func (a *UsersAuth[U]) describePasskeyLogin(d *apiDoc, prefix string, m *mounted
 		})),
 		d.badRequest(codeLogin2FABadTicket),
 	}, csrf...)
-	begin = append(begin, d.tooLarge(), d.unprocessable())
 	d.add(http.MethodPost, prefix+"/passkey/begin", &apiOp{
 		name: name + "passkey_begin",
 		description: "Without a ticket (no body, or {}), a passwordless sign-in with a discoverable credential; with the " +
@@ -48,15 +47,14 @@ func (a *UsersAuth[U]) describePasskeyLogin(d *apiDoc, prefix string, m *mounted
 		fields:       object(nil, prop("ticket", described(openapi.String(), "The ticket of a LOGIN_2FA_REQUIRED answer."))),
 		fieldsIn:     jsonIn,
 		optionalBody: true,
-		responses:    append(d.throttled(begin, limits.PasskeyBegin), d.unavailable()),
+		responses:    d.bodyAnswers(begin, limits.PasskeyBegin),
 	})
 	finish := append([]apiResponse{a.loginSuccess(d, m), d.badRequest(codeLoginPasskeyFailed)}, csrf...)
-	finish = append(finish, d.tooLarge(), d.unprocessable())
 	d.add(http.MethodPost, prefix+"/passkey/finish", &apiOp{
 		name:        name + "passkey_finish",
 		description: "Completes a passwordless sign-in: the answer is this backend's login answer. Anything wrong is LOGIN_PASSKEY_FAILED.",
 		fields:      object([]string{"ticket", "credential"}, prop("ticket", openapi.String()), prop("credential", credentialSchema())),
-		responses:   append(d.throttled(finish, limits.LoginPerAccount, limits.LoginPerAddress), d.unavailable()),
+		responses:   d.bodyAnswers(finish, limits.LoginPerAccount, limits.LoginPerAddress),
 	})
 }
 
@@ -66,8 +64,7 @@ func (a *UsersAuth[U]) describePasskeyUsers(d *apiDoc, prefix string) {
 		return
 	}
 	mine := func(method string, ok apiResponse, more ...apiResponse) []apiResponse {
-		r := append([]apiResponse{ok, d.unauthorized()}, a.userForbidden(d, method, false, true)...)
-		return append(append(r, more...), d.unavailable())
+		return a.userAnswers(d, method, false, true, []apiResponse{ok}, more...)
 	}
 	passkey := func(required []string) *openapi.Schema {
 		s := object(required,

@@ -35,8 +35,7 @@ func (a *UsersAuth[U]) describeListUsers(d *apiDoc, prefix string) {
 			query("after", "The next of the page before.", openapi.String()),
 			query("q", "A case-insensitive prefix of the e-mail.", openapi.String()),
 		},
-		responses: append(append(append([]apiResponse{jsonResponse(http.StatusOK, "A page of users.", page), d.unauthorized()},
-			a.userForbidden(d, http.MethodGet, true, false)...), d.unprocessable()), d.unavailable()),
+		responses: a.userAnswers(d, http.MethodGet, true, false, []apiResponse{jsonResponse(http.StatusOK, "A page of users.", page)}, d.unprocessable()),
 	})
 }
 
@@ -56,12 +55,10 @@ func (a *UsersAuth[U]) describeSessions(d *apiDoc, prefix string) {
 				prop("current", described(openapi.Boolean(), "The session the request is made in.")))
 		})})
 	mine := func(method string, ok apiResponse, more ...apiResponse) []apiResponse {
-		r := append([]apiResponse{ok, d.unauthorized()}, a.userForbidden(d, method, false, false)...)
-		return append(append(r, more...), d.unavailable())
+		return a.userAnswers(d, method, false, false, []apiResponse{ok}, more...)
 	}
 	admin := func(method string, ok apiResponse, what string) []apiResponse {
-		r := append([]apiResponse{ok, d.unauthorized()}, a.userForbidden(d, method, true, false)...)
-		return append(r, d.notFound(what), d.unavailable())
+		return a.userAnswers(d, method, true, false, []apiResponse{ok}, d.notFound(what))
 	}
 	d.add(http.MethodGet, prefix+"/me/sessions", &apiOp{name: "users:my_sessions", user: true, responses: mine(http.MethodGet, list)})
 	d.add(http.MethodDelete, prefix+"/me/sessions/{session}", &apiOp{

@@ -27,32 +27,30 @@ func (a *UsersAuth[U]) describeTwoFactorUsers(d *apiDoc, prefix string) {
 	// users RequireTwoFactor names may call it.
 	enrol := func(method string, ok apiResponse, codes []string, throttled bool) []apiResponse {
 		r := append([]apiResponse{ok, d.badRequest(codes...), d.unauthorized()}, a.userForbidden(d, method, false, true)...)
-		r = append(r, d.tooLarge(), d.unprocessable())
-		if throttled {
-			r = d.throttled(r, limits.LoginPerAccount, limits.LoginPerAddress)
+		if !throttled {
+			return d.bodyAnswers(r)
 		}
-		return append(r, d.unavailable())
+		return d.bodyAnswers(r, limits.LoginPerAccount, limits.LoginPerAddress)
 	}
 
 	d.add(http.MethodGet, prefix+"/me/2fa", &apiOp{
 		name: "users:two_factor_status",
 		user: true,
-		responses: append(append([]apiResponse{
+		responses: a.userAnswers(d, http.MethodGet, false, true, []apiResponse{
 			jsonResponse(http.StatusOK, "The user's second factors.", d.schema("TwoFactorStatus", func() *openapi.Schema {
 				return object([]string{"totp", "recovery_codes_left", "passkeys"},
 					prop("totp", described(openapi.Boolean(), "Whether an authenticator app is on.")),
 					prop("recovery_codes_left", described(openapi.Integer(), "Recovery codes not used yet.")),
 					prop("passkeys", described(openapi.Integer(), "Passkeys registered.")))
 			})),
-			d.unauthorized(),
-		}, a.userForbidden(d, http.MethodGet, false, true)...), d.unavailable()),
+		}),
 	})
 	d.add(http.MethodDelete, prefix+"/{id}/2fa", &apiOp{
 		name:        "users:remove_two_factor",
 		description: "A superuser removes every second factor of a user who lost them, and ends the user's sessions; 204 also when there was none.",
 		user:        true,
-		responses: append(append(append([]apiResponse{noContent("The user has no second factor now."), d.unauthorized()},
-			a.userForbidden(d, http.MethodDelete, true, false)...), d.notFound("The user does not exist.")), d.unavailable()),
+		responses: a.userAnswers(d, http.MethodDelete, true, false, []apiResponse{noContent("The user has no second factor now.")},
+			d.notFound("The user does not exist.")),
 	})
 	if a.twoFactor == nil {
 		return

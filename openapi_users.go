@@ -11,13 +11,10 @@ import (
 func (a *UsersAuth[U]) describeUsers(d *apiDoc, prefix string) {
 	userRead := a.userRead(d)
 	me := func(method string, enrolling bool, ok apiResponse, more ...apiResponse) []apiResponse {
-		r := append([]apiResponse{ok, d.unauthorized()}, a.userForbidden(d, method, false, enrolling)...)
-		return append(append(r, more...), d.unavailable())
+		return a.userAnswers(d, method, false, enrolling, []apiResponse{ok}, more...)
 	}
 	admin := func(method string, ok apiResponse, more ...apiResponse) []apiResponse {
-		r := append([]apiResponse{ok, d.unauthorized()}, a.userForbidden(d, method, true, false)...)
-		r = append(r, d.notFound("The user does not exist."))
-		return append(append(r, more...), d.unavailable())
+		return a.userAnswers(d, method, true, false, []apiResponse{ok}, append([]apiResponse{d.notFound("The user does not exist.")}, more...)...)
 	}
 
 	d.add(http.MethodGet, prefix+"/me", &apiOp{

@@ -2,8 +2,6 @@ package integration
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -109,9 +107,7 @@ func testRedis(t testing.TB) (*redis.Client, string) {
 	if err := c.Ping(ctx).Err(); err != nil {
 		t.Fatalf("Redis: %v", err)
 	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	prefix := "usersauth_test:" + hex.EncodeToString(b) + ":"
+	prefix := "usersauth_test:" + testenv.RandomHex(t, 8) + ":"
 	t.Cleanup(func() {
 		defer c.Close()
 		var keys []string
@@ -251,14 +247,6 @@ func (sa *sessionApp) cookieLogin(email, password string) map[string]*http.Cooki
 	return res.Cookies()
 }
 
-func cookiesOf(res response) map[string]*http.Cookie {
-	out := map[string]*http.Cookie{}
-	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
-		out[c.Name] = c
-	}
-	return out
-}
-
 // me is the status of GET /users/me with a bearer token.
 func (sa *sessionApp) me(token string) int {
 	sa.t.Helper()
@@ -281,7 +269,7 @@ func (sa *sessionApp) superuser() string {
 
 func (sa *sessionApp) logText() string { return sa.logs.String() }
 
-// refreshBody is a bearer refresh request as a form.
+// refreshForm is a bearer refresh request as a form.
 func refreshForm(token string) *req {
 	return newReq("POST", "/auth/bearer/refresh").Form("grant_type", "refresh_token", "refresh_token", token)
 }

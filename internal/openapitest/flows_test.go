@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersauth/usersauth"
+	"github.com/usersauth/usersauth/backend/strategytest"
 	"github.com/usersauth/usersauth/oauth"
 	"github.com/usersauth/usersauth/store/memory"
 	"github.com/usersauth/usersauth/throttle"
@@ -87,7 +88,7 @@ func (tk tokens) wait(t *testing.T, c chan string) string {
 // enrolment and login, the OAuth authorize route and throttling.
 func TestFlowsValidate(t *testing.T) {
 	store := memory.New[*user.User]()
-	clk := &clock{t: time.Now()}
+	clk := strategytest.NewClock(time.Now()) // settable, for TOTP codes that work once per step
 	tk := tokens{reset: make(chan string, 1), verify: make(chan string, 1)}
 	ua := newUsersAuth(t, store, func(o *usersauth.Options[*user.User]) {
 		o.Backends[0].Refresh = refresh()

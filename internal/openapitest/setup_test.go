@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,24 +26,6 @@ import (
 )
 
 var secret = apptest.Secret
-
-// clock is a settable clock, for TOTP codes that work once per step.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // config is one configuration of the library the document is tested in.
 type config struct {
@@ -183,13 +164,7 @@ func (c *checker) do(method, path string, header http.Header, body []byte, want 
 func (c *checker) invalid(method, path string, header http.Header, body []byte) exchange {
 	c.t.Helper()
 	ex := c.check(method, path, header, body, http.StatusUnprocessableEntity, false)
-	req := c.request(method, path, header, body)
-	route, params, err := c.router.FindRoute(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: not in the document: %v", method, path, err)
-	}
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: c.options()}
-	if err := openapi3filter.ValidateRequest(context.Background(), in); err == nil {
+	if err := openapi3filter.ValidateRequest(context.Background(), c.input(method, path, header, body)); err == nil {
 		c.t.Errorf("%s %s %s: the route refuses it but the document accepts it", method, path, body)
 	}
 	return ex
@@ -203,8 +178,17 @@ func (c *checker) request(method, path string, header http.Header, body []byte) 
 	return r
 }
 
-func (c *checker) options() *openapi3filter.Options {
-	return &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
+// input is the validation input of a request: its route in the document,
+// which it must have.
+func (c *checker) input(method, path string, header http.Header, body []byte) *openapi3filter.RequestValidationInput {
+	c.t.Helper()
+	req := c.request(method, path, header, body)
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: not in the document: %v", method, path, err)
+	}
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true, MultiError: true}
+	return &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 }
 
 func (c *checker) check(method, path string, header http.Header, body []byte, want int, checkRequest bool) exchange {
@@ -215,20 +199,14 @@ func (c *checker) check(method, path string, header http.Header, body []byte, wa
 	if ex.status != want {
 		c.t.Fatalf("%s %s: %d %s, want %d", method, path, ex.status, ex.body, want)
 	}
-	req := c.request(method, path, header, body)
-	route, params, err := c.router.FindRoute(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: not in the document: %v", method, path, err)
-	}
-	opts := c.options()
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+	in := c.input(method, path, header, body)
 	ctx := context.Background()
 	if checkRequest {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 			c.t.Errorf("%s %s: the request does not fit the document: %v", method, path, err)
 		}
 	}
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: ex.status, Header: ex.header, Options: opts}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: ex.status, Header: ex.header, Options: in.Options}
 	out.SetBodyBytes(ex.body)
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
 		c.t.Errorf("%s %s: the answer %d %s does not fit the document: %v", method, path, ex.status, ex.body, err)
