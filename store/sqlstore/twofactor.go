@@ -104,23 +104,11 @@ func (db *DB) lockUser(ctx context.Context, tx *sql.Tx, id uuid.UUID) error {
 	return nil
 }
 
-// optionalTime reads a nullable time written by timeArg: NULL is the zero
-// time.
-type optionalTime struct{ t *time.Time }
-
-func (s optionalTime) Scan(v any) error {
-	if v == nil {
-		*s.t = time.Time{}
-		return nil
-	}
-	return scanTime(s).Scan(v)
-}
-
 // TOTP returns the user's TOTP factor, or user.ErrNotFound.
 func (s *UserStore[U]) TOTP(ctx context.Context, userID uuid.UUID) (user.TOTPFactor, error) {
 	f := user.TOTPFactor{UserID: userID}
 	err := s.db.sql.QueryRowContext(ctx, getTOTP, userID).
-		Scan(&f.SealedSecret, &f.LastStep, scanTime{&f.CreatedAt}, optionalTime{&f.ConfirmedAt})
+		Scan(&f.SealedSecret, &f.LastStep, scanTime{&f.CreatedAt}, scanTime{&f.ConfirmedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return user.TOTPFactor{}, user.ErrNotFound
 	}
