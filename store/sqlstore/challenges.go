@@ -50,8 +50,7 @@ func (s *UserStore[U]) CreateChallenge(ctx context.Context, c user.Challenge) er
 	if payload == nil {
 		payload = []byte{} // the column is NOT NULL; drivers send a nil slice as NULL
 	}
-	uid := uuid.NullUUID{UUID: c.UserID, Valid: c.UserID != uuid.Nil}
-	_, err := s.db.exec(ctx, insertChallenge, c.Digest, c.Kind, uid, c.Backend, payload, s.db.timeArg(c.ExpiresAt), c.TriesLeft)
+	_, err := s.db.exec(ctx, insertChallenge, c.Digest, c.Kind, nullUUID(c.UserID), c.Backend, payload, s.db.timeArg(c.ExpiresAt), c.TriesLeft)
 	return accountError(ctx, "create challenge", err)
 }
 

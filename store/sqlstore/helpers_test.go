@@ -41,16 +41,7 @@ func openSQLiteFile(t testing.TB) *sqlstore.DB {
 // user lookups bypass database/sql.
 func openSQLiteDirect(t testing.TB) *sqlstore.DB {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "users.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return db
+	return openSQLiteWith(t, sqlite.Options{})
 }
 
 // openSQLiteDirectUncached is openSQLiteDirect with store/sqlite's user
@@ -58,7 +49,14 @@ func openSQLiteDirect(t testing.TB) *sqlstore.DB {
 // benchmarks measure (store/sqlite's own benchmarks measure the cache).
 func openSQLiteDirectUncached(t testing.TB) *sqlstore.DB {
 	t.Helper()
-	db, err := sqlite.OpenWith(context.Background(), filepath.Join(t.TempDir(), "users.db"), sqlite.Options{CacheSize: -1})
+	return openSQLiteWith(t, sqlite.Options{CacheSize: -1})
+}
+
+// openSQLiteWith opens a new SQLite file through sqlite.OpenWith, closed
+// (and the close checked) when the test ends.
+func openSQLiteWith(t testing.TB, opts sqlite.Options) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlite.OpenWith(context.Background(), filepath.Join(t.TempDir(), "users.db"), opts)
 	if err != nil {
 		t.Fatalf("sqlite.OpenWith: %v", err)
 	}

@@ -97,11 +97,7 @@ func (s *RefreshTokenStore) rotateOnce(ctx context.Context, digest string, next 
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	res, err := tx.ExecContext(ctx, `UPDATE usersauth_refresh_token SET used = TRUE WHERE digest = $1 AND used = FALSE`, digest)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
+	n, err := txExec(ctx, tx, `UPDATE usersauth_refresh_token SET used = TRUE WHERE digest = $1 AND used = FALSE`, digest)
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,15 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) (int, error) 
 	return int(n), err
 }
 
+// txExec runs a write in tx and returns the number of rows it affected.
+func txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // accessColumns are the columns of an access token, in scanAccess order.
 const accessColumns = `token, user_id, created_at, session_id, expires_at, last_used_at, backend, client_addr, user_agent`
 

@@ -88,11 +88,7 @@ func (db *DB) lockUser(ctx context.Context, tx *sql.Tx, id uuid.UUID) error {
 		}
 		found = err == nil
 	} else {
-		res, err := tx.ExecContext(ctx, db.q.lockByID, id)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
+		n, err := txExec(ctx, tx, db.q.lockByID, id)
 		if err != nil {
 			return err
 		}
@@ -104,23 +100,11 @@ func (db *DB) lockUser(ctx context.Context, tx *sql.Tx, id uuid.UUID) error {
 	return nil
 }
 
-// optionalTime reads a nullable time written by timeArg: NULL is the zero
-// time.
-type optionalTime struct{ t *time.Time }
-
-func (s optionalTime) Scan(v any) error {
-	if v == nil {
-		*s.t = time.Time{}
-		return nil
-	}
-	return scanTime(s).Scan(v)
-}
-
 // TOTP returns the user's TOTP factor, or user.ErrNotFound.
 func (s *UserStore[U]) TOTP(ctx context.Context, userID uuid.UUID) (user.TOTPFactor, error) {
 	f := user.TOTPFactor{UserID: userID}
 	err := s.db.sql.QueryRowContext(ctx, getTOTP, userID).
-		Scan(&f.SealedSecret, &f.LastStep, scanTime{&f.CreatedAt}, optionalTime{&f.ConfirmedAt})
+		Scan(&f.SealedSecret, &f.LastStep, scanTime{&f.CreatedAt}, scanTime{&f.ConfirmedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return user.TOTPFactor{}, user.ErrNotFound
 	}
@@ -160,13 +144,11 @@ func (s *UserStore[U]) ConfirmTOTP(ctx context.Context, userID uuid.UUID, sealed
 		if err := s.db.lockUser(ctx, tx, userID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, confirmTOTP, userID, sealedSecret, s.db.timeArg(at), step)
+		n, err := txExec(ctx, tx, confirmTOTP, userID, sealedSecret, s.db.timeArg(at), step)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
+		if n == 0 {
 			return errRefused{user.ErrNotFound}
 		}
 		return replaceCodes(ctx, tx, userID, digests)
@@ -282,11 +264,7 @@ func (s *UserStore[U]) DeleteTwoFactor(ctx context.Context, userID uuid.UUID) er
 		}
 		var removed int64
 		for _, q := range []string{deleteTOTP, deleteCodes} {
-			res, err := tx.ExecContext(ctx, q, userID)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
+			n, err := txExec(ctx, tx, q, userID)
 			if err != nil {
 				return err
 			}

@@ -217,13 +217,11 @@ func (s *UserStore[U]) updateOnce(ctx context.Context, id uuid.UUID, mutate func
 	}()
 	q := &s.db.q
 	if q.lockByID != "" {
-		res, err := tx.ExecContext(ctx, q.lockByID, id)
+		n, err := txExec(ctx, tx, q.lockByID, id)
 		if err != nil {
 			return zero, false, storeError(ctx, op, err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return zero, false, storeError(ctx, op, err)
-		} else if n == 0 {
+		if n == 0 {
 			return zero, false, user.ErrNotFound
 		}
 	}

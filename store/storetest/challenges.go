@@ -306,7 +306,7 @@ func testChallengeConcurrentTake(t *testing.T, open challengeOpener) {
 		got[i], err = s.TakeChallenge(t.Context(), c.Digest)
 		return err
 	})
-	onlyOne(t, "TakeChallenge", errs, user.ErrNotFound)
+	oneWinner(t, "TakeChallenge", errs, user.ErrNotFound)
 	for i, err := range errs {
 		if err == nil && !sameChallenge(got[i], c) {
 			t.Fatalf("the winner took %+v", got[i])

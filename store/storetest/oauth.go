@@ -482,7 +482,7 @@ func testOAuthConcurrentAddOneAccount[U user.Model](t *testing.T, k kind[U]) {
 	errs := race(contenders, func(i int) error {
 		return s.AddOAuthAccount(t.Context(), sampleAccount(ids[i], "github", "42", i+1))
 	})
-	winner := oneWinner(t, "AddOAuthAccount", errs)
+	winner := oneWinner(t, "AddOAuthAccount", errs, user.ErrAlreadyExists)
 	u, _, err := s.GetByOAuthAccount(t.Context(), "github", "42")
 	if err != nil || u.UserBase().ID != ids[winner] {
 		t.Fatalf("the account is linked to %v (%v), want the winner %v", u.UserBase().ID, err, ids[winner])
@@ -501,7 +501,7 @@ func testOAuthConcurrentCreateOneAccount[U user.Model](t *testing.T, k kind[U]) 
 		u := k.sample(ids[i], fmt.Sprintf("knight%d@camelot.bt", i), i+1)
 		return s.CreateWithOAuthAccount(t.Context(), u, sampleAccount(ids[i], "github", "42", i+1))
 	})
-	winner := oneWinner(t, "CreateWithOAuthAccount", errs)
+	winner := oneWinner(t, "CreateWithOAuthAccount", errs, user.ErrAlreadyExists)
 	for i, id := range ids {
 		_, err := s.Get(t.Context(), id)
 		switch {
@@ -565,8 +565,8 @@ func race(n int, fn func(i int) error) []error {
 }
 
 // oneWinner checks that exactly one error is nil and the others are
-// user.ErrAlreadyExists, and returns the winner.
-func oneWinner(t *testing.T, what string, errs []error) int {
+// loser, and returns the winner.
+func oneWinner(t *testing.T, what string, errs []error, loser error) int {
 	t.Helper()
 	winner := -1
 	for i, err := range errs {
@@ -575,8 +575,8 @@ func oneWinner(t *testing.T, what string, errs []error) int {
 			t.Errorf("%s succeeded twice (%d and %d)", what, winner, i)
 		case err == nil:
 			winner = i
-		case !errors.Is(err, user.ErrAlreadyExists):
-			t.Errorf("%s %d returned %v, want nil or %v", what, i, err, user.ErrAlreadyExists)
+		case !errors.Is(err, loser):
+			t.Errorf("%s %d returned %v, want nil or %v", what, i, err, loser)
 		}
 	}
 	if winner < 0 {

@@ -439,7 +439,7 @@ func testPasskeyConcurrentAdd(t *testing.T, k kind[*user.User]) {
 		p.CredentialID = credential
 		return s.AddPasskey(t.Context(), p)
 	})
-	winner := oneWinner(t, "AddPasskey", errs)
+	winner := oneWinner(t, "AddPasskey", errs, user.ErrAlreadyExists)
 	got, err := s.PasskeyByCredentialID(t.Context(), credential)
 	if err != nil || got.UserID != owners[winner] {
 		t.Fatalf("the credential belongs to %v (%v), want the winner %v", got.UserID, err, owners[winner])
