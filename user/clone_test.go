@@ -20,6 +20,23 @@ func TestCloneIsIndependent(t *testing.T) {
 	}
 }
 
+// TestCloneUser: the ready-made type, copied without reflection, is as
+// independent, with every field.
+func TestCloneUser(t *testing.T) {
+	orig := &User{Base: Base{Email: "a@camelot.bt", IsActive: true, TokenEpoch: 3, EndedSessions: "x"}}
+	c := Clone(orig)
+	if c == orig || *c != *orig {
+		t.Fatalf("Clone = %p %+v, of %p %+v", c, c, orig, orig)
+	}
+	c.Email = "b@camelot.bt"
+	if orig.Email != "a@camelot.bt" {
+		t.Fatalf("clone shares storage with the original: %+v", orig)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = Clone(orig) }); n != 1 {
+		t.Fatalf("Clone of a *User allocates %v times, want 1 (the copy)", n)
+	}
+}
+
 func TestNewIsZero(t *testing.T) {
 	u := New[*member]()
 	if u == nil || u.Email != "" || u.Nickname != "" {

@@ -54,7 +54,7 @@ func (s *UserStore[U]) getDirect(ctx context.Context, r rowread.Reader, query st
 	var zero U
 	v, ok, version := r.Cached(key)
 	if u, isU := v.(U); ok && isU {
-		return clone(u), true, nil
+		return user.Clone(u), true, nil
 	}
 	row, err := r.QueryRow(ctx, query, keyArg(key))
 	if err != nil || row == nil {
@@ -70,18 +70,9 @@ func (s *UserStore[U]) getDirect(ctx context.Context, r rowread.Reader, query st
 	}
 	// The cache keeps u; the caller gets a copy.
 	r.Keep(key, u, version)
-	return clone(u), true, nil
+	return user.Clone(u), true, nil
 }
 
-// clone is user.Clone, without reflection for the ready-made type, whose
-// copy every cached lookup makes.
-func clone[U user.Model](u U) U {
-	if p, ok := any(u).(*user.User); ok {
-		c := *p
-		return any(&c).(U)
-	}
-	return user.Clone(u)
-}
 
 // keyArg is the argument of a lookup's query: the key's text, else its id
 // in the form the table holds.
