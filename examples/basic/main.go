@@ -198,6 +198,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	passkeyPageH, err := passkeyPageHandler()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	ua.Mount(mux)
 	mux.Handle("GET /authenticated-route", ua.RequireUser(usersauth.Active)(http.HandlerFunc(authenticatedRoute)))
@@ -205,7 +210,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	// a browser (page.go, passkeys.go).
 	mux.Handle("GET /openapi.json", ua.OpenAPIHandler())
 	mux.Handle("GET /{$}", pageH)
-	mux.Handle("GET /passkeys", passkeyPageHandler())
+	mux.Handle("GET /passkeys", passkeyPageH)
 	// Every other path answers as FastAPI does: 404 {"detail":"Not Found"}.
 	mux.Handle("/", ua.NotFoundHandler())
 	return &app{ua: ua, db: db, store: store, handler: mux, refresh: refresh}, nil

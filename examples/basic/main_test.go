@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/usersauth/usersauth/internal/apptest"
 	"github.com/usersauth/usersauth/totp"
 	"github.com/usersauth/usersauth/user"
 )
@@ -295,16 +296,7 @@ func TestSecretKeptAcrossRestarts(t *testing.T) {
 }
 
 // syncBuffer is a log destination the server writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+type syncBuffer struct{ apptest.LockedWriter }
 
 // token waits for the log line "<kind> token for <email>: <token>".
 func (b *syncBuffer) token(t *testing.T, kind, email string) string {
@@ -312,10 +304,7 @@ func (b *syncBuffer) token(t *testing.T, kind, email string) string {
 	re := regexp.MustCompile(kind + ` token for ` + regexp.QuoteMeta(email) + `: ([A-Za-z0-9_.-]+)`)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		b.mu.Lock()
-		m := re.FindStringSubmatch(b.buf.String())
-		b.mu.Unlock()
-		if m != nil {
+		if m := re.FindStringSubmatch(b.String()); m != nil {
 			return m[1]
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -527,12 +516,6 @@ func TestShutdownWaitsForMail(t *testing.T) {
 	if !strings.Contains(logs.String(), "requests still running at shutdown") {
 		t.Fatalf("the HTTP grace was not spent, so the test proves nothing; log:\n%s", logs.String())
 	}
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestPostgresURLRefused: the example links SQLite only, and says where

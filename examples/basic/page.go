@@ -47,15 +47,16 @@ func pageHandler() (http.Handler, error) {
 	}), nil
 }
 
-// inlineHash is the CSP source of the one <tag> element of html: the
-// base64 SHA-256 of its content (CSP Level 3, "hash-source").
+// inlineHash is the CSP source of the one <tag> element of html (page.html
+// or passkeys.html): the base64 SHA-256 of its content (CSP Level 3,
+// "hash-source").
 func inlineHash(html []byte, tag string) (string, error) {
 	s := string(html)
 	open, close := "<"+tag+">", "</"+tag+">"
 	start := strings.Index(s, open)
 	end := strings.Index(s, close)
 	if start < 0 || end < start || strings.Count(s, open) != 1 {
-		return "", fmt.Errorf("page.html must hold exactly one <%s> element", tag)
+		return "", fmt.Errorf("an embedded page must hold exactly one <%s> element", tag)
 	}
 	sum := sha256.Sum256([]byte(s[start+len(open) : end]))
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:]), nil

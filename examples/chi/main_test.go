@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"testing"
-	"time"
 
 	"github.com/usersauth/usersauth/internal/hosttest"
 	"github.com/usersauth/usersauth/internal/readmetest"
@@ -28,34 +25,10 @@ func TestSmoke(t *testing.T) {
 // TestRun starts the server and stops it as a signal would.
 func TestRun(t *testing.T) {
 	t.Setenv("USERSAUTH_SECRET", string(secret))
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, "127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)), func(a net.Addr) { ready <- a })
-	}()
-	select {
-	case addr := <-ready:
-		resp, err := http.Get("http://" + addr.String() + "/api/notes")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("GET /api/notes without a token: %d", resp.StatusCode)
-		}
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not stop")
-	}
+	log := slog.New(slog.DiscardHandler)
+	hosttest.Run(t, func(ctx context.Context, listening func(net.Addr)) error {
+		return run(ctx, "127.0.0.1:0", log, listening)
+	}, "/api/notes")
 }
 
 // TestReadmeShowsThisExample: the README's chi section is this file's

@@ -6,8 +6,10 @@
 package hosttest
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -83,6 +85,41 @@ func Smoke(t *testing.T, h http.Handler, host Host) {
 
 	status, body = c.do("POST", auth+"/"+host.Backend+"/logout", token, "", "")
 	want(t, "logout", status, body, http.StatusNoContent)
+}
+
+// Run starts run, a host's serve loop, as its main would, checks that GET
+// path on the address it reports answers 401 without a token, then cancels
+// run's context as a signal would and wants run to return nil within 30
+// seconds.
+func Run(t *testing.T, run func(ctx context.Context, listening func(net.Addr)) error, path string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, func(a net.Addr) { ready <- a }) }()
+	select {
+	case addr := <-ready:
+		resp, err := http.Get("http://" + addr.String() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("GET %s without a token: %d", path, resp.StatusCode)
+		}
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop")
+	}
 }
 
 type client struct {

@@ -128,7 +128,7 @@ func (o Origins) Target(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// withError returns target with error=code added to its query: where the
+// WithError returns target with error=code added to its query: where the
 // callback sends the browser when the sign-in failed.
 func WithError(target *url.URL, code string) string {
 	u := *target
@@ -158,10 +158,7 @@ func WithTokens(target *url.URL, access, refresh string) string {
 // sends to no server and puts in no Referer.
 func WithSecondStep(target *url.URL, code, ticket string, methods []string) string {
 	u := *target
-	q := u.Query()
-	q.Set("error", code)
-	u.RawQuery = q.Encode()
 	u.Fragment, u.RawFragment = "", ""
 	frag := url.Values{"ticket": {ticket}, "methods": {strings.Join(methods, ",")}}
-	return u.String() + "#" + frag.Encode()
+	return WithError(&u, code) + "#" + frag.Encode()
 }

@@ -124,15 +124,7 @@ func readRefreshJSON(w http.ResponseWriter, r *http.Request) (string, error) {
 	if grant, present := obj.String("grant_type", false, false, &errs); present && grant != "refresh_token" {
 		errs = append(errs, PatternMismatch("grant_type", grant, "^refresh_token$"))
 	}
-	var token string
-	switch raw, ok := obj["refresh_token"]; {
-	case !ok:
-		errs = append(errs, Missing("refresh_token"))
-	case raw[0] != '"' || json.Unmarshal(raw, &token) != nil:
-		errs = append(errs, TypeError("refresh_token", reflect.TypeFor[string](), nil))
-	case token == "":
-		errs = append(errs, Missing("refresh_token"))
-	}
+	token := obj.requiredString("refresh_token", &errs)
 	if err := errs.Err(); err != nil {
 		return "", err
 	}
@@ -166,18 +158,27 @@ func ReadFields(w http.ResponseWriter, r *http.Request, names ...string) (map[st
 		return nil, err
 	}
 	for _, n := range names {
-		raw, ok := obj[n]
-		var v string
-		switch {
-		case !ok:
-			errs = append(errs, Missing(n))
-		case raw[0] != '"' || json.Unmarshal(raw, &v) != nil:
-			errs = append(errs, TypeError(n, reflect.TypeFor[string](), nil))
-		case v == "":
-			errs = append(errs, Missing(n))
-		default:
+		if v := obj.requiredString(n, &errs); v != "" {
 			out[n] = v
 		}
 	}
 	return out, errs.Err()
+}
+
+// requiredString reads a JSON string member that must be there and not
+// empty: missing or empty is Missing, another type a TypeError. The value
+// is never echoed. It returns "" after an error.
+func (o Object) requiredString(name string, errs *Errors) string {
+	raw, ok := o[name]
+	var v string
+	switch {
+	case !ok:
+		*errs = append(*errs, Missing(name))
+	case raw[0] != '"' || json.Unmarshal(raw, &v) != nil:
+		*errs = append(*errs, TypeError(name, reflect.TypeFor[string](), nil))
+		return ""
+	case v == "":
+		*errs = append(*errs, Missing(name))
+	}
+	return v
 }

@@ -3,7 +3,6 @@ package wire
 import (
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -44,7 +43,8 @@ func ReadListQuery(r *http.Request) (user.ListQuery, error) {
 	query := r.URL.Query()
 	q := user.ListQuery{Limit: user.DefaultListLimit}
 	var errs []ValidationError
-	if v, ok := lastQueryValue(query, "limit"); ok {
+	if query.Has("limit") {
+		v := LastValue(query, "limit")
 		n, err := strconv.Atoi(v)
 		switch {
 		case err != nil:
@@ -60,7 +60,7 @@ func ReadListQuery(r *http.Request) (user.ListQuery, error) {
 			q.Limit = n
 		}
 	}
-	if v, ok := lastQueryValue(query, "after"); ok && v != "" {
+	if v := LastValue(query, "after"); v != "" {
 		if key, ok := decodeCursor(v); ok {
 			q.After = key
 		} else {
@@ -68,7 +68,7 @@ func ReadListQuery(r *http.Request) (user.ListQuery, error) {
 				Msg: "Value error, not a cursor of this listing", Input: clip(v), Ctx: map[string]any{"error": "not a cursor of this listing"}})
 		}
 	}
-	if v, ok := lastQueryValue(query, "q"); ok && v != "" {
+	if v := LastValue(query, "q"); v != "" {
 		switch {
 		case !utf8.ValidString(v):
 			errs = append(errs, ValidationError{Type: "string_unicode", Loc: []any{"query", "q"},
@@ -87,14 +87,6 @@ func ReadListQuery(r *http.Request) (user.ListQuery, error) {
 		return user.ListQuery{}, Unprocessable(errs...)
 	}
 	return q, nil
-}
-
-func lastQueryValue(query url.Values, k string) (string, bool) {
-	v, ok := query[k]
-	if !ok || len(v) == 0 {
-		return "", false
-	}
-	return v[len(v)-1], true
 }
 
 // clip bounds an echoed input, so a 422 never answers kilobytes.
