@@ -73,7 +73,6 @@ func (s *UserStore[U]) getDirect(ctx context.Context, r rowread.Reader, query st
 	return user.Clone(u), true, nil
 }
 
-
 // keyArg is the argument of a lookup's query: the key's text, else its id
 // in the form the table holds.
 func keyArg(key rowread.Key) string {
